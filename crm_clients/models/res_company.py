@@ -1,0 +1,24 @@
+from odoo import api, models
+
+from .res_partner import SKIP_CLIENT_DEFAULTS
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A company's own partner is not a client: no number, no status.
+        companies = super(ResCompany, self.with_context(**{SKIP_CLIENT_DEFAULTS: True})).create(vals_list)
+        self._client_recompute_partners(companies.partner_id)
+        return companies.with_context(self.env.context)
+
+    def write(self, vals):
+        old_partners = self.partner_id if "partner_id" in vals else self.env["res.partner"]
+        res = super().write(vals)
+        if "partner_id" in vals:
+            self._client_recompute_partners(old_partners | self.partner_id)
+        return res
+
+    def _client_recompute_partners(self, partners):
+        self.env.add_to_compute(self.env["res.partner"]._fields["is_client"], partners)

@@ -1,0 +1,434 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from ..tools import polish_ids
+
+# Fields whose search ignores formatting: (field, how the search term is normalized).
+_ID_SEARCH_FIELDS = ("vat", "regon", "pesel", "krs")
+_ID_SEARCH_OPERATORS = ("=", "ilike", "=ilike", "like", "=like")
+# Polish identifiers stored as digits only, with their normalizer and label.
+_POLISH_ID_FIELDS = {
+    "regon": (polish_ids.normalize_regon, "REGON"),
+    "pesel": (polish_ids.normalize_pesel, "PESEL"),
+    "krs": (polish_ids.normalize_krs, "KRS"),
+}
+# Context key: the partner being created belongs to a user or a company, not a client.
+SKIP_CLIENT_DEFAULTS = "crm_clients_not_a_client"
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Identity
+    is_client = fields.Boolean(
+        compute="_compute_is_client",
+        store=True,
+        index=True,
+        string="Is a Client",
+        help="A top-level commercial partner that is not the partner of a user or of a company "
+        "of this database.",
+    )
+    client_number = fields.Char(
+        readonly=True, copy=False, index="trigram", tracking=True, string="Client Number"
+    )
+    external_ref = fields.Char(
+        string="External Reference",
+        copy=False,
+        index=True,
+        tracking=True,
+        help="The client's id in another system; unique per company.",
+    )
+    legal_name = fields.Char(
+        tracking=True, help="Registered legal name, shown on documents when it differs from the name."
+    )
+    # Client type
+    is_buyer = fields.Boolean(string="Buyer", tracking=True)
+    is_supplier = fields.Boolean(string="Supplier", tracking=True)
+    is_workshop = fields.Boolean(string="Workshop", tracking=True)
+    # Pipeline management
+    client_status_id = fields.Many2one(
+        "crm.client.status",
+        string="Client Status",
+        index=True,
+        tracking=True,
+        copy=False,
+        ondelete="restrict",
+        group_expand="_read_group_client_status_id",
+    )
+    priority = fields.Selection(
+        [("0", "None"), ("1", "Good"), ("2", "Very Good"), ("3", "Excellent")],
+        string="Stars",
+        default="0",
+        index=True,
+    )
+    assigned_user_ids = fields.Many2many(
+        "res.users",
+        "res_partner_crm_client_assigned_rel",
+        "partner_id",
+        "user_id",
+        string="Assigned Users",
+        domain=[("share", "=", False)],
+        help="Team members working with this client.",
+    )
+    client_origin_id = fields.Many2one("utm.source", string="Origin", index="btree_not_null", tracking=True)
+    # Polish identifiers (NIP lives in vat)
+    regon = fields.Char(string="REGON", index="trigram", tracking=True, help="9 or 14 digits")
+    pesel = fields.Char(string="PESEL", index="trigram", tracking=True, help="11 digits, persons only")
+    krs = fields.Char(string="KRS", index="trigram", tracking=True, help="10 digits")
+
+    _sql_constraints = [
+        ("client_number_uniq", "unique(client_number)", "Two clients cannot have the same client number."),
+    ]
+
+    def init(self):
+        super().init()
+        cr = self.env.cr
+        # external_ref is unique per company, archived partners included; partners without
+        # a company share one namespace (NULL is not distinct here).
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS res_partner_external_ref_company_uniq
+                ON res_partner (COALESCE(company_id, 0), external_ref)
+                WHERE external_ref IS NOT NULL
+            """
+        )
+        # Formatting-insensitive searches (see _search) use trigram indexes for their
+        # `ilike` leaves: make sure pg_trgm exists and vat gets one (core only has btree).
+        cr.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        if not cr.rowcount:
+            try:
+                with cr.savepoint(flush=False):
+                    cr.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            except Exception:  # noqa: BLE001 - no rights: searches still work, unindexed
+                return
+        for column in ("vat", "regon", "pesel", "krs", "client_number", "external_ref"):
+            cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON res_partner USING gin (%s gin_trgm_ops)",
+                    SQL.identifier(f"res_partner_{column}_crm_trgm"),
+                    SQL.identifier(column),
+                )
+            )
+
+    # ---- Compute ----
+
+    @api.depends("parent_id", "user_ids")
+    def _compute_is_client(self):
+        company_partner_ids = set(
+            self.env["res.company"].sudo().with_context(active_test=False).search([]).partner_id.ids
+        )
+        for partner in self.with_context(active_test=False):
+            partner.is_client = bool(
+                not partner.parent_id
+                and partner.id not in company_partner_ids
+                and not partner.user_ids
+            )
+
+    @api.depends("legal_name", "commercial_partner_id.legal_name")
+    @api.depends_context("crm_clients_legal_name")
+    def _compute_display_name(self):
+        super()._compute_display_name()
+        if not self.env.context.get("crm_clients_legal_name"):
+            return
+        # Documents (the `contact` QWeb widget) print the registered legal name.
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            if commercial.legal_name and commercial.name and partner.display_name:
+                partner.display_name = partner.display_name.replace(commercial.name, commercial.legal_name, 1)
+
+    @api.model
+    def _read_group_client_status_id(self, statuses, domain):
+        return statuses.search([])
+
+    # ---- Search ----
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        return super()._search(self._client_normalize_id_domain(domain), offset, limit, order)
+
+    @api.model
+    def _search_display_name(self, operator, value):
+        # name_search and the many2one autocomplete resolve display_name after _search
+        # has seen the domain: normalize their tax ID leaves too.
+        return self._client_normalize_id_domain(super()._search_display_name(operator, value))
+
+    @api.model
+    def _client_normalize_id_domain(self, domain):
+        """Add to each search on a tax ID a leaf that finds it whatever its formatting.
+
+        ``('vat', 'ilike', 'PL 526-104-08-28')`` becomes
+        ``['|', ('vat', 'ilike', 'PL 526-104-08-28'), ('vat', 'ilike', '5261040828')]``:
+        core's own match is kept, the normalized one is added, and both use indexes.
+        """
+        if not domain:
+            return domain
+        result = []
+        changed = False
+        for term in domain:
+            extra = self._client_id_search_leaf(term)
+            if extra:
+                result += ["|", term, extra]
+                changed = True
+            else:
+                result.append(term)
+        return result if changed else domain
+
+    @api.model
+    def _client_id_search_leaf(self, term):
+        if not isinstance(term, (list, tuple)) or len(term) != 3:
+            return None
+        fname, operator, value = term
+        if fname not in _ID_SEARCH_FIELDS or operator not in _ID_SEARCH_OPERATORS:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            return None
+        digits = polish_ids.search_digits(value)
+        if not digits or digits == value:
+            return None
+        if operator in ("=", "=ilike", "=like") and fname == "vat":
+            return (fname, "in", [digits, f"PL{digits}"])
+        if operator in ("=", "=ilike", "=like"):
+            return (fname, "=", digits)
+        return (fname, "ilike", digits)
+
+    # ---- Constraints ----
+
+    @api.constrains("vat", "country_id")
+    def _check_client_nip(self):
+        for partner in self:
+            if not partner.vat or not partner._client_vat_is_nip(partner.vat, partner.country_id):
+                continue
+            try:
+                polish_ids.normalize_nip(partner.vat)
+            except polish_ids.InvalidIdentifier as exc:
+                raise ValidationError(self._client_invalid_id_message("NIP", exc)) from exc
+
+    @api.constrains("regon", "pesel", "krs")
+    def _check_client_polish_ids(self):
+        for partner in self:
+            for fname, (normalize, label) in _POLISH_ID_FIELDS.items():
+                if partner[fname]:
+                    try:
+                        normalize(partner[fname])
+                    except polish_ids.InvalidIdentifier as exc:
+                        raise ValidationError(self._client_invalid_id_message(label, exc)) from exc
+
+    @api.constrains("client_status_id")
+    def _check_client_status_exists(self):
+        statuses = self.client_status_id
+        if missing := statuses - statuses.exists():
+            raise ValidationError(self.env._("There is no client status with id %(id)s.", id=missing[0].id))
+
+    # ---- ORM ----
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + [
+            "is_buyer",
+            "is_supplier",
+            "is_workshop",
+            "client_status_id",
+            "priority",
+            "assigned_user_ids",
+            "client_origin_id",
+            "regon",
+            "krs",
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        countries = self._client_countries_by_id(vals_list)
+        for vals in vals_list:
+            self._client_normalize_vals(vals, countries.get(vals.get("country_id")))
+        self._client_check_external_refs(vals_list)
+        self._client_prepare_new_clients(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.keys() & {"vat", "regon", "pesel", "krs", "external_ref"}:
+            vals = dict(vals)
+            if "country_id" in vals:
+                country = self.env["res.country"].browse(vals["country_id"])
+            else:
+                country = self.country_id if len(self.country_id) == 1 and all(self.mapped("country_id")) else None
+            self._client_normalize_vals(vals, country)
+            if vals.get("external_ref"):
+                self._client_check_external_refs([vals], partners=self)
+        if "company_id" in vals and "external_ref" not in vals and self.filtered("external_ref"):
+            self._client_check_external_refs(
+                [{"external_ref": p.external_ref, "company_id": vals["company_id"]} for p in self if p.external_ref],
+                partners=self,
+            )
+        res = super().write(vals)
+        if "parent_id" in vals and not vals["parent_id"] and not self.env.context.get(SKIP_CLIENT_DEFAULTS):
+            self._client_assign_defaults()
+        return res
+
+    # ---- Helpers ----
+
+    @api.model
+    def _client_invalid_id_message(self, label, exc):
+        reasons = {
+            "only digits are allowed": self.env._("only digits are allowed"),
+            "only digits are allowed, after an optional PL prefix": self.env._(
+                "only digits are allowed, after an optional PL prefix"
+            ),
+            "a NIP has 10 digits": self.env._("a NIP has 10 digits"),
+            "a REGON has 9 or 14 digits": self.env._("a REGON has 9 or 14 digits"),
+            "a PESEL has 11 digits": self.env._("a PESEL has 11 digits"),
+            "a KRS number has 10 digits": self.env._("a KRS number has 10 digits"),
+            "the checksum does not match": self.env._("the checksum does not match"),
+            "the checksum or the encoded birth date does not match": self.env._(
+                "the checksum or the encoded birth date does not match"
+            ),
+        }
+        return self.env._(
+            "%(field)s %(value)s is not valid: %(reason)s.",
+            field=label,
+            value=exc.value,
+            reason=reasons.get(exc.reason, exc.reason),
+        )
+
+    @api.model
+    def _client_vat_is_nip(self, vat, country):
+        """A tax ID is a Polish NIP when it says so (PL prefix) or when the partner is
+        Polish and it is made of digits; anything else is left to core and base_vat."""
+        if polish_ids.looks_polish_vat(vat):
+            return True
+        return bool(country) and country.code == "PL" and polish_ids.nip_digits(vat) is not None
+
+    @api.model
+    def _client_countries_by_id(self, vals_list):
+        ids = {vals["country_id"] for vals in vals_list if vals.get("country_id")}
+        return {country.id: country for country in self.env["res.country"].browse(ids)} if ids else {}
+
+    @api.model
+    def _client_normalize_vals(self, vals, country):
+        """Normalize identifiers in place; an invalid one raises a ValidationError that
+        names the field and the value, before anything is written."""
+        if vals.get("vat") and isinstance(vals["vat"], str) and country is not None:
+            if self._client_vat_is_nip(vals["vat"], country):
+                try:
+                    vals["vat"] = polish_ids.normalize_nip(vals["vat"])
+                except polish_ids.InvalidIdentifier as exc:
+                    raise ValidationError(self._client_invalid_id_message("NIP", exc)) from exc
+        elif vals.get("vat") and isinstance(vals["vat"], str) and polish_ids.looks_polish_vat(vals["vat"]):
+            try:
+                vals["vat"] = polish_ids.normalize_nip(vals["vat"])
+            except polish_ids.InvalidIdentifier as exc:
+                raise ValidationError(self._client_invalid_id_message("NIP", exc)) from exc
+        for fname, (normalize, label) in _POLISH_ID_FIELDS.items():
+            if fname not in vals:
+                continue
+            value = vals[fname]
+            if not value or (isinstance(value, str) and not value.strip()):
+                vals[fname] = False
+                continue
+            try:
+                vals[fname] = normalize(str(value))
+            except polish_ids.InvalidIdentifier as exc:
+                raise ValidationError(self._client_invalid_id_message(label, exc)) from exc
+        if "external_ref" in vals:
+            ref = vals["external_ref"]
+            vals["external_ref"] = (str(ref).strip() or False) if ref not in (False, None) else False
+
+    def _client_check_external_refs(self, vals_list, partners=None):
+        """Refuse an external reference already used in the same company (archived
+        partners included). The unique index is the last line of defence; this check
+        gives the message a person can act on, in one query for the whole batch."""
+        default_company = self.env.context.get("default_company_id") or False
+        wanted = {}  # (company_id or 0, ref) -> number of times the batch uses it
+        for vals in vals_list:
+            if not vals.get("external_ref"):
+                continue
+            if partners is not None and "company_id" not in vals:
+                companies = set(partners.mapped("company_id").ids) or {0}
+                if len(partners) > 1:
+                    raise ValidationError(
+                        self.env._(
+                            "The external reference %(ref)s cannot be given to %(count)s partners at once.",
+                            ref=vals["external_ref"],
+                            count=len(partners),
+                        )
+                    )
+            else:
+                companies = {vals.get("company_id", default_company) or 0}
+            for company_id in companies:
+                key = (company_id, vals["external_ref"])
+                wanted[key] = wanted.get(key, 0) + 1
+        if not wanted:
+            return
+        for (_company_id, ref), count in wanted.items():
+            if count > 1:
+                raise ValidationError(
+                    self.env._("The external reference %(ref)s is given to several clients at once.", ref=ref)
+                )
+        refs = list({ref for _company_id, ref in wanted})
+        domain = [("external_ref", "in", refs)]
+        if partners is not None:
+            domain.append(("id", "not in", partners.ids))
+        existing = self.sudo().with_context(active_test=False).search_fetch(domain, ["external_ref", "company_id"])
+        for other in existing:
+            if (other.company_id.id or 0, other.external_ref) in wanted:
+                raise ValidationError(
+                    self.env._(
+                        "The external reference %(ref)s is already used by %(partner)s%(archived)s.",
+                        ref=other.external_ref,
+                        partner=other.display_name,
+                        archived="" if other.active else self.env._(" (archived)"),
+                    )
+                )
+
+    @api.model
+    def _client_prepare_new_clients(self, vals_list):
+        """Give new top-level partners their client number and the default status,
+        in one query for the whole batch."""
+        if self.env.context.get(SKIP_CLIENT_DEFAULTS):
+            return
+        parent_default = self.env.context.get("default_parent_id")
+        new_clients = [
+            vals for vals in vals_list if not vals.get("parent_id", parent_default) and not vals.get("client_number")
+        ]
+        if not new_clients:
+            return
+        numbers = self._client_next_numbers(len(new_clients))
+        status = None
+        for vals, number in zip(new_clients, numbers):
+            vals["client_number"] = number
+            if not vals.get("client_status_id") and not self.env.context.get("default_client_status_id"):
+                if status is None:
+                    status = self.env["crm.client.status"].sudo()._get_default_status()
+                vals["client_status_id"] = status.id or False
+
+    def _client_assign_defaults(self):
+        """Number and status for partners that become top-level clients after creation."""
+        partners = self.filtered(lambda p: not p.parent_id and p.is_client)
+        missing_number = partners.filtered(lambda p: not p.client_number)
+        for partner, number in zip(missing_number, self._client_next_numbers(len(missing_number))):
+            partner.client_number = number
+        if missing_status := partners.filtered(lambda p: not p.client_status_id):
+            missing_status.client_status_id = self.env["crm.client.status"].sudo()._get_default_status()
+
+    @api.model
+    def _client_next_numbers(self, count):
+        if not count:
+            return []
+        sequence = self.env["ir.sequence"].sudo().search(
+            [("code", "=", "crm.client.number"), ("company_id", "in", [self.env.company.id, False])],
+            order="company_id",
+            limit=1,
+        )
+        if not sequence:
+            return [False] * count
+        if sequence.implementation == "standard" and not sequence.use_date_range:
+            # One round trip for the whole batch instead of one nextval() per client.
+            self.env.cr.execute(
+                SQL(
+                    "SELECT nextval(%s) FROM generate_series(1, %s)",
+                    f"ir_sequence_{sequence.id:03d}",
+                    count,
+                )
+            )
+            return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+        return [sequence.next_by_id() for _ in range(count)]

@@ -1,0 +1,36 @@
+from odoo.tests import TransactionCase, new_test_user
+
+# Valid identifiers (official checksums), used across the tests.
+NIP = "5261040828"
+NIP_2 = "7740001454"
+REGON_9 = "012100784"
+REGON_14 = "12345678512347"
+PESEL = "44051401359"
+KRS = "0000028860"
+
+
+class CrmClientsCase(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Partner = cls.env["res.partner"]
+        cls.Status = cls.env["crm.client.status"]
+        cls.status_new = cls.env.ref("crm_clients.client_status_new")
+        cls.status_active = cls.env.ref("crm_clients.client_status_active")
+        cls.status_vip = cls.env.ref("crm_clients.client_status_vip")
+        cls.status_inactive = cls.env.ref("crm_clients.client_status_inactive")
+        cls.poland = cls.env.ref("base.pl")
+        cls.belgium = cls.env.ref("base.be")
+        cls.client_user = new_test_user(
+            cls.env, login="crm_client_user", groups="base.group_user,crm_clients.group_client_user"
+        )
+        cls.client_manager = new_test_user(
+            cls.env, login="crm_client_manager", groups="base.group_user,crm_clients.group_client_manager"
+        )
+        cls.employee = new_test_user(cls.env, login="crm_plain_employee", groups="base.group_user")
+
+    @classmethod
+    def create_client(cls, **vals):
+        vals.setdefault("name", "Client")
+        vals.setdefault("is_company", True)
+        return cls.env["res.partner"].create(vals)

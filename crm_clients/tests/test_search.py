@@ -1,0 +1,79 @@
+from odoo.tests import tagged
+
+from .common import KRS, NIP, PESEL, REGON_9, CrmClientsCase
+
+
+@tagged("post_install", "-at_install")
+class TestSearchIds(CrmClientsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client = cls.create_client(
+            name="Searchable", vat=NIP, country_id=cls.poland.id, regon=REGON_9, krs=KRS
+        )
+        cls.person = cls.create_client(name="Person", is_company=False, pesel=PESEL)
+        # Stored the way core allows (prefix, free text): still found by its digits.
+        cls.prefixed = cls.create_client(name="Prefixed")
+        cls.env.cr.execute("UPDATE res_partner SET vat = 'PL7740001454' WHERE id = %s", [cls.prefixed.id])
+        cls.prefixed.invalidate_recordset(["vat"])
+
+    def assertFinds(self, domain, partner):
+        self.assertIn(partner, self.Partner.search(domain), domain)
+
+    def test_formatting_is_ignored(self):
+        for value in ("526-104-08-28", "PL 5261040828", "5261040828", "pl526 104 0828"):
+            self.assertFinds([("vat", "ilike", value)], self.client)
+            self.assertFinds([("vat", "=", value)], self.client)
+        self.assertFinds([("vat", "ilike", "774-000-14-54")], self.prefixed)
+        self.assertFinds([("vat", "=", "774-000-14-54")], self.prefixed)
+        self.assertFinds([("regon", "ilike", "012-100-784")], self.client)
+        self.assertFinds([("krs", "=", "0000-028-860")], self.client)
+        self.assertFinds([("pesel", "ilike", "440514 01359")], self.person)
+
+    def test_core_matches_are_kept(self):
+        free = self.Partner.with_context(no_vat_validation=True).create({"name": "Free", "vat": "AB-12/34"})
+        self.assertFinds([("vat", "ilike", "AB-12")], free)
+        self.assertFinds([("vat", "=", "AB-12/34")], free)
+        # Negative operators are untouched.
+        self.assertNotIn(self.client, self.Partner.search([("vat", "!=", NIP), ("id", "=", self.client.id)]))
+
+    def test_name_search_and_nested_domains(self):
+        self.assertIn(self.client.id, [r[0] for r in self.Partner.name_search("526-104-08-28")])
+        contact = self.Partner.create({"name": "Employee of Searchable", "parent_id": self.client.id})
+        self.assertFinds([("parent_id.vat", "ilike", "PL 526-104-08-28")], contact)
+        self.assertFinds(["|", ("name", "=", "nobody"), "&", ("is_client", "=", True), ("vat", "ilike", "526-104-08-28")], self.client)
+
+    def test_search_uses_an_index_on_100k_clients(self):
+        cr = self.env.cr
+        # Clone one client 100,000 times in SQL (every NOT NULL column another addon
+        # may add is copied from the template row), with distinct identifiers.
+        overrides = {
+            "name": "'Bulk ' || n",
+            "complete_name": "'Bulk ' || n",
+            "vat": "lpad(n::text, 10, '0')",
+            "regon": "lpad(n::text, 9, '0')",
+            "pesel": "lpad(n::text, 11, '0')",
+            "krs": "lpad(n::text, 10, '0')",
+            "client_number": "'BULK' || n",
+            "external_ref": "NULL",
+        }
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' AND column_name != 'id'"
+        )
+        columns = [row[0] for row in cr.fetchall()]
+        select = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
+        cr.execute(
+            f"""INSERT INTO res_partner ({", ".join(f'"{c}"' for c in columns)})
+                SELECT {select} FROM res_partner t, generate_series(1, 100000) AS n WHERE t.id = %s""",
+            [self.person.id],
+        )
+        cr.execute("ANALYZE res_partner")
+        for fname, value in (("vat", "PL 526-104-08-28"), ("regon", "012-100-784"), ("pesel", "440514-01359"), ("krs", "0000-028-860")):
+            query = self.Partner._search([(fname, "ilike", value)])
+            sql = query.select()
+            cr.execute(SQL_EXPLAIN + sql.code, sql.params)
+            plan = "\n".join(row[0] for row in cr.fetchall())
+            self.assertNotIn("Seq Scan on res_partner", plan, f"{fname}:\n{plan}")
+
+
+SQL_EXPLAIN = "EXPLAIN "

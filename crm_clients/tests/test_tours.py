@@ -1,0 +1,33 @@
+import unittest
+
+from odoo.tests import HttpCase, tagged
+
+from .common import NIP
+
+
+@tagged("post_install", "-at_install", "crm_clients_tour")
+class TestClientTours(HttpCase):
+    def start_tour(self, url_path, tour_name, **kwargs):
+        # A tour Chromium cannot run is a failure here, never a skip.
+        try:
+            return super().start_tour(url_path, tour_name, **kwargs)
+        except unittest.SkipTest as exc:
+            self.fail(f"tour {tour_name} could not run: {exc}")
+
+    def test_kanban_drag_stars_and_search_by_nip(self):
+        statuses = self.env["crm.client.status"]
+        new = self.env.ref("crm_clients.client_status_new")
+        vip = self.env.ref("crm_clients.client_status_vip")
+        client = self.env["res.partner"].create(
+            {
+                "name": "Tour Client Sp. z o.o.",
+                "is_company": True,
+                "vat": NIP,
+                "country_id": self.env.ref("base.pl").id,
+                "client_status_id": new.id,
+            }
+        )
+        self.assertTrue(statuses.search([("is_default", "=", True)]))
+        self.start_tour("/odoo/clients", "crm_clients_kanban_tour", login="admin")
+        self.assertEqual(client.client_status_id, vip)
+        self.assertEqual(client.priority, "3")

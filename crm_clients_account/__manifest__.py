@@ -1,0 +1,13 @@
+{
+    "name": "CRM Clients: Invoicing bridge",
+    "summary": "Glue between CRM Clients and Invoicing: a first invoice makes a buyer, a first bill a supplier",
+    "version": "18.0.1.0.0",
+    "category": "Hidden",
+    "author": "crm_clients contributors",
+    "website": "https://github.com/crm-clients/crm_clients",
+    "license": "LGPL-3",
+    "depends": ["crm_clients", "account"],
+    "data": [],
+    "auto_install": True,
+    "installable": True,
+}

@@ -1,0 +1,38 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestClientTypeFromInvoices(AccountTestInvoicingCommon):
+    def _post(self, move_type, partner):
+        move = self.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "invoice_date": "2026-01-15",
+                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
+            }
+        )
+        move.action_post()
+        return move
+
+    def test_first_invoice_makes_a_buyer_first_bill_a_supplier(self):
+        client = self.env["res.partner"].create({"name": "Fresh Client", "is_company": True})
+        contact = self.env["res.partner"].create({"name": "Buyer Person", "parent_id": client.id})
+        self.assertFalse(client.is_buyer or client.is_supplier)
+        self._post("out_invoice", contact)
+        self.assertTrue(client.is_buyer, "the invoice of a contact makes its client a buyer")
+        self.assertFalse(client.is_supplier)
+        self._post("in_invoice", client)
+        self.assertTrue(client.is_supplier)
+        self.assertGreater(client.customer_rank, 0)
+        self.assertTrue(contact.is_buyer, "contacts show their client's type")
+
+    def test_later_invoices_do_not_overrule_the_user(self):
+        client = self.env["res.partner"].create({"name": "Second invoice", "is_company": True})
+        self._post("out_invoice", client)
+        client.is_buyer = False
+        self._post("out_invoice", client)
+        self.assertFalse(client.is_buyer)

@@ -1,0 +1,13 @@
+{
+    "name": "CRM Clients: PEPPOL status",
+    "summary": "PEPPOL registration status of clients (SML/SMP lookup)",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "crm_clients contributors",
+    "website": "https://github.com/crm-clients/crm_clients",
+    "license": "LGPL-3",
+    "depends": ["crm_clients"],
+    "external_dependencies": {"python": ["dnspython", "requests"]},
+    "data": [],
+    "installable": True,
+}
