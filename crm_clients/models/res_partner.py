@@ -265,6 +265,14 @@ class ResPartner(models.Model):
             self._client_assign_defaults()
         return res
 
+    def action_archive(self):
+        super().action_archive()
+        return True  # integrators call it over XML-RPC, which cannot carry None
+
+    def action_unarchive(self):
+        super().action_unarchive()
+        return True
+
     # ---- Helpers ----
 
     @api.model

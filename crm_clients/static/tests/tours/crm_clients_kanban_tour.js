@@ -17,13 +17,23 @@ registry.category("web_tour.tours").add("crm_clients_kanban_tour", {
             run: "press Enter",
         },
         {
+            content: "The board was reloaded: the client is the only card left",
+            trigger: `.o_kanban_renderer:not(:has(.o_kanban_record:not(.o_kanban_ghost):not(:contains('Tour Client Sp. z o.o.'))))`,
+        },
+        {
             content: "The client waits in the New column",
             trigger: `${column("New")} ${card}`,
         },
         {
             content: "Drag the card to the VIP column",
             trigger: `${column("New")} ${card}`,
-            run: `drag_and_drop ${column("VIP")}`,
+            async run(helpers) {
+                // Drop inside the column body, below its header.
+                await helpers.drag_and_drop(column("VIP"), {
+                    position: { top: 80, left: 40 },
+                    relative: true,
+                });
+            },
         },
         {
             content: "The card is now in VIP",
@@ -54,7 +64,7 @@ registry.category("web_tour.tours").add("crm_clients_kanban_tour", {
         },
         {
             content: "Choose to search the Tax ID",
-            trigger: ".o_searchview_autocomplete .o-dropdown-item:contains('Tax ID (NIP)')",
+            trigger: ".o_searchview_autocomplete li.o_menu_item:contains('Tax ID (NIP)')",
             run: "click",
         },
         {
