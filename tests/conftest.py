@@ -51,8 +51,24 @@ def _start_server(database):
     odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo")) / "odoo-bin"
     log = open(ROOT / ".local" / "logs" / f"e2e-server-{database}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, str(odoo_bin), "-c", config, "-d", database, "--db-filter", f"^{database}$",
-         "--http-port", str(port), "--workers", "0", "--max-cron-threads", "0", "--log-level", "info"],
+        [
+            sys.executable,
+            str(odoo_bin),
+            "-c",
+            config,
+            "-d",
+            database,
+            "--db-filter",
+            f"^{database}$",
+            "--http-port",
+            str(port),
+            "--workers",
+            "0",
+            "--max-cron-threads",
+            "0",
+            "--log-level",
+            "info",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -24,8 +24,16 @@ def test_create_in_batch_and_read_back(admin, poland):
         "res.partner",
         "create",
         [
-            {"name": "RPC Alpha", "is_company": True, "vat": "PL 526-104-08-28", "country_id": poland,
-             "regon": "012-100-784", "external_ref": "RPC-1", "is_buyer": True, "priority": "2"},
+            {
+                "name": "RPC Alpha",
+                "is_company": True,
+                "vat": "PL 526-104-08-28",
+                "country_id": poland,
+                "regon": "012-100-784",
+                "external_ref": "RPC-1",
+                "is_buyer": True,
+                "priority": "2",
+            },
             {"name": "RPC Beta", "is_company": True, "external_ref": "RPC-2", "is_supplier": True},
         ],
     )
@@ -34,8 +42,22 @@ def test_create_in_batch_and_read_back(admin, poland):
         "res.partner",
         "read",
         ids,
-        ["client_number", "client_status_id", "vat", "regon", "pesel", "krs", "is_client", "priority",
-         "assigned_user_ids", "client_origin_id", "legal_name", "is_buyer", "is_supplier", "is_workshop"],
+        [
+            "client_number",
+            "client_status_id",
+            "vat",
+            "regon",
+            "pesel",
+            "krs",
+            "is_client",
+            "priority",
+            "assigned_user_ids",
+            "client_origin_id",
+            "legal_name",
+            "is_buyer",
+            "is_supplier",
+            "is_workshop",
+        ],
     )
     alpha, beta = rows
     assert alpha["client_number"] and beta["client_number"] and alpha["client_number"] != beta["client_number"]
@@ -48,8 +70,9 @@ def test_create_in_batch_and_read_back(admin, poland):
 
 @pytest.mark.parametrize("typed", ["526-104-08-28", "PL 5261040828", "5261040828", "pl526 104 08 28"])
 def test_find_by_nip_in_any_format(admin, poland, typed):
-    found = admin.call("res.partner", "search_read", [("vat", "ilike", typed), ("external_ref", "=", "RPC-1")],
-                       fields=["name"])
+    found = admin.call(
+        "res.partner", "search_read", [("vat", "ilike", typed), ("external_ref", "=", "RPC-1")], fields=["name"]
+    )
     assert [r["name"] for r in found] == ["RPC Alpha"]
     names = admin.call("res.partner", "name_search", typed, [("external_ref", "=", "RPC-1")])
     assert [n[1] for n in names] == ["RPC Alpha"]
@@ -73,8 +96,9 @@ def test_status_board_and_default(admin):
     statuses = admin.call("crm.client.status", "search_read", [], fields=["name", "is_default", "fold", "sequence"])
     assert [s["name"] for s in statuses][:4] == ["New", "Active", "VIP", "Inactive"]
     assert [s["name"] for s in statuses if s["is_default"]] == ["New"]
-    groups = admin.call("res.partner", "read_group", [("is_client", "=", True)], ["client_status_id"],
-                        ["client_status_id"], lazy=False)
+    groups = admin.call(
+        "res.partner", "read_group", [("is_client", "=", True)], ["client_status_id"], ["client_status_id"], lazy=False
+    )
     assert {g["client_status_id"][1] for g in groups} >= {"New", "Active", "VIP"}
 
 
@@ -95,5 +119,6 @@ def test_access_rights_apply_over_xmlrpc(live_odoo):
     [vip] = demo.call("crm.client.status", "search", [("name", "=", "VIP")])
     fault_of(demo.call, "crm.client.status", "write", [vip], {"is_default": True})
     admin = live_odoo.login("admin", "admin")
-    assert [s["name"] for s in admin.call("crm.client.status", "search_read", [("is_default", "=", True)],
-                                          fields=["name"])] == ["New"]
+    assert [
+        s["name"] for s in admin.call("crm.client.status", "search_read", [("is_default", "=", True)], fields=["name"])
+    ] == ["New"]

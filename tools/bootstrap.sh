@@ -73,7 +73,8 @@ fi
 
 # ---------------------------------------------------------------- 4. PostgreSQL
 if [ -z "${PGHOST:-}" ]; then
-    PGPORT=${PGPORT:-54329}
+    # A port of its own per checkout, so that two clones (a developer's, CI's) never meet.
+    PGPORT=${PGPORT:-$((54000 + $(printf '%s' "$here" | cksum | cut -d' ' -f1) % 900))}
     pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
     [ -n "$pgbin" ] || { log "PostgreSQL server binaries not found"; exit 1; }
     pgdir="$here/.local/pg"

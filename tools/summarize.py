@@ -51,7 +51,9 @@ def main(argv):
         suite_passed = ran - res["failed"]
         passed += suite_passed
         failed += res["failed"]
-        line = f"{label}: {suite_passed} passed, {res['failed']} failed, {len(res['skipped'])} skipped of {res['total']}"
+        line = (
+            f"{label}: {suite_passed} passed, {res['failed']} failed, {len(res['skipped'])} skipped of {res['total']}"
+        )
         print(line)
         if res["skipped"]:
             # Nothing here may be skipped: a skipped tour means no browser, which is a failure.

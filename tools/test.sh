@@ -42,7 +42,8 @@ export CRM_TEST_DB=$DB CRM_E2E_DB=$DB_E2E
 
 echo "== Odoo test runner: tours in Chromium ($DB)"
 odoo_bin -d "$DB" --test-tags crm_clients_tour --stop-after-init --log-level=info \
-    --http-port="${CRM_TEST_HTTP_PORT:-8169}" >"$LOGS/odoo-runner.log" 2>&1
+    --http-port="${CRM_TEST_HTTP_PORT:-$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}" \
+    >"$LOGS/odoo-runner.log" 2>&1
 grep -E "odoo\.tests\.result|(ERROR|FAIL): |skipped " "$LOGS/odoo-runner.log" | tail -n 20
 
 PYTEST=(python -m pytest -p no:cacheprovider -q --odoo-config "$ODOO_RC"

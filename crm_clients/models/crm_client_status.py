@@ -78,15 +78,15 @@ class CrmClientStatus(models.Model):
 
     def write(self, vals):
         # Refuse before writing anything: leaving no default is never a valid state.
-        if ("is_default" in vals and not vals["is_default"]) or ("active" in vals and not vals["active"]):
-            if losing := self.filtered(lambda s: s.is_default and s.active):
-                raise ValidationError(
-                    self.env._(
-                        "%(status)s is the default status: one active client status must be the default "
-                        "(new clients get it). Make another status the default instead.",
-                        status=losing[0].name,
-                    )
+        unsets_default = ("is_default" in vals and not vals["is_default"]) or ("active" in vals and not vals["active"])
+        if unsets_default and (losing := self.filtered(lambda s: s.is_default and s.active)):
+            raise ValidationError(
+                self.env._(
+                    "%(status)s is the default status: one active client status must be the default "
+                    "(new clients get it). Make another status the default instead.",
+                    status=losing[0].name,
                 )
+            )
         if vals.get("is_default"):
             if len(self) > 1:
                 raise ValidationError(
@@ -108,8 +108,10 @@ class CrmClientStatus(models.Model):
                     status=default[0].name,
                 )
             )
-        used = self.env["res.partner"].with_context(active_test=False)._read_group(
-            [("client_status_id", "in", self.ids)], ["client_status_id"], ["__count"]
+        used = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            ._read_group([("client_status_id", "in", self.ids)], ["client_status_id"], ["__count"])
         )
         if used:
             status, count = used[0]
@@ -135,6 +137,7 @@ class CrmClientStatus(models.Model):
                 {"is_default": False}
             )
             current.flush_recordset(["is_default"])
+        return current
 
     @api.model
     def _get_default_status(self):

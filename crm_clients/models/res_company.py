@@ -11,7 +11,7 @@ class ResCompany(models.Model):
         # A company's own partner is not a client: no number, no status.
         companies = super(ResCompany, self.with_context(**{SKIP_CLIENT_DEFAULTS: True})).create(vals_list)
         self._client_recompute_partners(companies.partner_id)
-        return companies.with_context(self.env.context)
+        return companies.with_env(self.env)
 
     def write(self, vals):
         old_partners = self.partner_id if "partner_id" in vals else self.env["res.partner"]

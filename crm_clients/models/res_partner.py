@@ -26,12 +26,9 @@ class ResPartner(models.Model):
         store=True,
         index=True,
         string="Is a Client",
-        help="A top-level commercial partner that is not the partner of a user or of a company "
-        "of this database.",
+        help="A top-level commercial partner that is not the partner of a user or of a company " "of this database.",
     )
-    client_number = fields.Char(
-        readonly=True, copy=False, index="trigram", tracking=True, string="Client Number"
-    )
+    client_number = fields.Char(readonly=True, copy=False, index="trigram", string="Client Number")
     external_ref = fields.Char(
         string="External Reference",
         copy=False,
@@ -102,7 +99,7 @@ class ResPartner(models.Model):
                     cr.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             except Exception:  # noqa: BLE001 - no rights: searches still work, unindexed
                 return
-        for column in ("vat", "regon", "pesel", "krs", "client_number", "external_ref"):
+        for column in ("vat", "regon", "pesel", "krs"):
             cr.execute(
                 SQL(
                     "CREATE INDEX IF NOT EXISTS %s ON res_partner USING gin (%s gin_trgm_ops)",
@@ -120,9 +117,7 @@ class ResPartner(models.Model):
         )
         for partner in self.with_context(active_test=False):
             partner.is_client = bool(
-                not partner.parent_id
-                and partner.id not in company_partner_ids
-                and not partner.user_ids
+                not partner.parent_id and partner.id not in company_partner_ids and not partner.user_ids
             )
 
     @api.depends("legal_name", "commercial_partner_id.legal_name")
@@ -402,7 +397,7 @@ class ResPartner(models.Model):
             return
         numbers = self._client_next_numbers(len(new_clients))
         status = None
-        for vals, number in zip(new_clients, numbers):
+        for vals, number in zip(new_clients, numbers, strict=False):
             vals["client_number"] = number
             if not vals.get("client_status_id") and not self.env.context.get("default_client_status_id"):
                 if status is None:
@@ -413,7 +408,7 @@ class ResPartner(models.Model):
         """Number and status for partners that become top-level clients after creation."""
         partners = self.filtered(lambda p: not p.parent_id and p.is_client)
         missing_number = partners.filtered(lambda p: not p.client_number)
-        for partner, number in zip(missing_number, self._client_next_numbers(len(missing_number))):
+        for partner, number in zip(missing_number, self._client_next_numbers(len(missing_number)), strict=False):
             partner.client_number = number
         if missing_status := partners.filtered(lambda p: not p.client_status_id):
             missing_status.client_status_id = self.env["crm.client.status"].sudo()._get_default_status()
@@ -422,10 +417,14 @@ class ResPartner(models.Model):
     def _client_next_numbers(self, count):
         if not count:
             return []
-        sequence = self.env["ir.sequence"].sudo().search(
-            [("code", "=", "crm.client.number"), ("company_id", "in", [self.env.company.id, False])],
-            order="company_id",
-            limit=1,
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [("code", "=", "crm.client.number"), ("company_id", "in", [self.env.company.id, False])],
+                order="company_id",
+                limit=1,
+            )
         )
         if not sequence:
             return [False] * count

@@ -10,4 +10,4 @@ class ResUsers(models.Model):
     def create(self, vals_list):
         # A user's own partner is not a client: no number, no status.
         users = super(ResUsers, self.with_context(**{SKIP_CLIENT_DEFAULTS: True})).create(vals_list)
-        return users.with_context(self.env.context)
+        return users.with_env(self.env)

@@ -1,4 +1,5 @@
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import NIP, CrmClientsCase
 
@@ -64,7 +65,11 @@ class TestClientRecord(CrmClientsCase):
         self.assertFalse(user.partner_id.is_client)
         self.assertFalse(user.partner_id.client_number)
         portal = self.env["res.users"].create(
-            {"name": "Portal", "login": "portal_not_client", "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])]}
+            {
+                "name": "Portal",
+                "login": "portal_not_client",
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
         )
         self.assertFalse(portal.partner_id.is_client)
         company = self.env["res.company"].create({"name": "Second Company"})
@@ -80,7 +85,7 @@ class TestClientRecord(CrmClientsCase):
         action = self.env.ref("crm_clients.action_crm_clients")
         client = self.create_client()
         contact = self.Partner.create({"name": "Person", "parent_id": client.id})
-        found = self.Partner.search(eval(action.domain))  # noqa: S307 - our own action's literal domain
+        found = self.Partner.search(safe_eval(action.domain))
         self.assertIn(client, found)
         self.assertNotIn(contact, found)
         self.assertNotIn(self.env.user.partner_id, found)
@@ -104,14 +109,14 @@ class TestClientRecord(CrmClientsCase):
         client.client_status_id = self.status_vip
         self.env.flush_all()
         self.env.cr.flush()  # tracking values are written when the transaction is flushed
-        tracking = client.message_ids.tracking_value_ids.filtered(
-            lambda t: t.field_id.name == "client_status_id"
-        )
+        tracking = client.message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "client_status_id")
         self.assertEqual(tracking.old_value_char, self.status_new.name)
         self.assertEqual(tracking.new_value_char, self.status_vip.name)
 
     def test_legal_name_is_printed_on_documents(self):
-        client = self.create_client(name="Kowalski", legal_name="Kowalski i Synowie Sp. z o.o.", vat=NIP, country_id=self.poland.id)
+        client = self.create_client(
+            name="Kowalski", legal_name="Kowalski i Synowie Sp. z o.o.", vat=NIP, country_id=self.poland.id
+        )
         html = self.env["ir.qweb.field.contact"].value_to_html(client, {"fields": ["name", "address"]})
         self.assertIn("Kowalski i Synowie Sp. z o.o.", str(html))
         plain = self.create_client(name="Plain Name")

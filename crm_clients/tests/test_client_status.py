@@ -10,9 +10,7 @@ from .common import CrmClientsCase
 @tagged("post_install", "-at_install")
 class TestClientStatus(CrmClientsCase):
     def test_four_default_statuses_exactly_one_default(self):
-        self.assertEqual(
-            self.Status.search([]).mapped("name")[:4], ["New", "Active", "VIP", "Inactive"]
-        )
+        self.assertEqual(self.Status.search([]).mapped("name")[:4], ["New", "Active", "VIP", "Inactive"])
         self.assertEqual(self.Status.search([("is_default", "=", True)]), self.status_new)
         self.assertTrue(self.status_inactive.fold)
 

@@ -7,9 +7,7 @@ from .common import KRS, NIP, NIP_2, PESEL, REGON_9, REGON_14, CrmClientsCase
 @tagged("post_install", "-at_install")
 class TestPolishIds(CrmClientsCase):
     def test_valid_ids_are_normalized_to_digits(self):
-        client = self.create_client(
-            vat="PL 526-104-08-28", country_id=self.poland.id, regon="012-100-784", krs="28860"
-        )
+        client = self.create_client(vat="PL 526-104-08-28", country_id=self.poland.id, regon="012-100-784", krs="28860")
         self.assertEqual(client.vat, NIP)
         self.assertEqual(client.regon, REGON_9)
         self.assertEqual(client.krs, KRS)

@@ -8,9 +8,7 @@ class TestSearchIds(CrmClientsCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.client = cls.create_client(
-            name="Searchable", vat=NIP, country_id=cls.poland.id, regon=REGON_9, krs=KRS
-        )
+        cls.client = cls.create_client(name="Searchable", vat=NIP, country_id=cls.poland.id, regon=REGON_9, krs=KRS)
         cls.person = cls.create_client(name="Person", is_company=False, pesel=PESEL)
         # Stored the way core allows (prefix, free text): still found by its digits.
         cls.prefixed = cls.create_client(name="Prefixed")
@@ -41,7 +39,10 @@ class TestSearchIds(CrmClientsCase):
         self.assertIn(self.client.id, [r[0] for r in self.Partner.name_search("526-104-08-28")])
         contact = self.Partner.create({"name": "Employee of Searchable", "parent_id": self.client.id})
         self.assertFinds([("parent_id.vat", "ilike", "PL 526-104-08-28")], contact)
-        self.assertFinds(["|", ("name", "=", "nobody"), "&", ("is_client", "=", True), ("vat", "ilike", "526-104-08-28")], self.client)
+        self.assertFinds(
+            ["|", ("name", "=", "nobody"), "&", ("is_client", "=", True), ("vat", "ilike", "526-104-08-28")],
+            self.client,
+        )
 
     def test_search_uses_an_index_on_100k_clients(self):
         cr = self.env.cr
@@ -68,7 +69,12 @@ class TestSearchIds(CrmClientsCase):
             [self.person.id],
         )
         cr.execute("ANALYZE res_partner")
-        for fname, value in (("vat", "PL 526-104-08-28"), ("regon", "012-100-784"), ("pesel", "440514-01359"), ("krs", "0000-028-860")):
+        for fname, value in (
+            ("vat", "PL 526-104-08-28"),
+            ("regon", "012-100-784"),
+            ("pesel", "440514-01359"),
+            ("krs", "0000-028-860"),
+        ):
             query = self.Partner._search([(fname, "ilike", value)])
             sql = query.select()
             cr.execute(SQL_EXPLAIN + sql.code, sql.params)

@@ -7,7 +7,12 @@ from .common import CrmClientsCase
 @tagged("post_install", "-at_install")
 class TestSecurity(CrmClientsCase):
     def test_groups_exist_with_contract_ids(self):
-        for xmlid in ("group_client_user", "group_client_manager", "group_client_lock_manager", "group_client_financials"):
+        for xmlid in (
+            "group_client_user",
+            "group_client_manager",
+            "group_client_lock_manager",
+            "group_client_financials",
+        ):
             group = self.env.ref(f"crm_clients.{xmlid}")
             self.assertEqual(group.category_id, self.env.ref("crm_clients.module_category_crm_clients"))
         self.assertTrue(self.env.ref("base.user_admin").has_group("crm_clients.group_client_manager"))

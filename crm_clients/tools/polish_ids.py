@@ -79,9 +79,7 @@ def normalize_pesel(value):
     try:
         stdnum_pesel.validate(digits)
     except StdnumError as exc:
-        raise InvalidIdentifier(
-            "PESEL", value, "the checksum or the encoded birth date does not match"
-        ) from exc
+        raise InvalidIdentifier("PESEL", value, "the checksum or the encoded birth date does not match") from exc
     return digits
 
 

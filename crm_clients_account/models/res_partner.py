@@ -15,8 +15,6 @@ class ResPartner(models.Model):
         if not first_time:
             return
         # Only the first document sets the type: a user who unticks it later is not overruled.
-        commercial = first_time.filtered(lambda p: p[field]).commercial_partner_id.filtered(
-            lambda p: not p[type_field]
-        )
+        commercial = first_time.filtered(lambda p: p[field]).commercial_partner_id.filtered(lambda p: not p[type_field])
         if commercial:
             commercial.sudo().write({type_field: True})

@@ -1,0 +1,85 @@
+"""Shared pieces of the benchmarks: databases, a live server, timing."""
+
+import os
+import subprocess
+import sys
+import time
+import xmlrpc.client
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ODOO_BIN = Path(os.environ.get("ODOO_SRC", "/opt/odoo")) / "odoo-bin"
+CONFIG = os.environ.get("ODOO_RC") or str(ROOT / ".local" / "odoo.conf")
+LOGS = ROOT / ".local" / "logs"
+
+
+def odoo(*args, log_name):
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with open(LOGS / log_name, "w") as log:
+        return subprocess.run(
+            [sys.executable, str(ODOO_BIN), "-c", CONFIG, *args], stdout=log, stderr=subprocess.STDOUT, check=False
+        ).returncode
+
+
+def fresh_database(name, modules):
+    subprocess.run(["dropdb", "--if-exists", "--force", name], check=False, capture_output=True)
+    code = odoo(
+        "-d",
+        name,
+        "-i",
+        modules,
+        "--without-demo",
+        "all",
+        "--stop-after-init",
+        "--log-level",
+        "warn",
+        log_name=f"bench-install-{name}.log",
+    )
+    if code:
+        raise SystemExit(f"installing {modules} in {name} failed, see .local/logs/bench-install-{name}.log")
+
+
+class Server:
+    """One Odoo server (threaded, like `odoo-bin` without workers) serving the databases."""
+
+    def __init__(self, port):
+        self.port = port
+        self.log = open(LOGS / "bench-server.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ODOO_BIN),
+                "-c",
+                CONFIG,
+                "--http-port",
+                str(port),
+                "--workers",
+                "0",
+                "--max-cron-threads",
+                "0",
+                "--log-level",
+                "warn",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/xmlrpc/2/common")
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                proxy.version()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise SystemExit("the benchmark server did not start, see .local/logs/bench-server.log") from None
+                time.sleep(0.5)
+
+    def session(self, db):
+        common = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}/xmlrpc/2/common")
+        uid = common.authenticate(db, "admin", "admin", {})
+        models = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}/xmlrpc/2/object")
+        return lambda model, method, *args, **kw: models.execute_kw(db, uid, "admin", model, method, list(args), kw)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(30)
