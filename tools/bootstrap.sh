@@ -82,7 +82,7 @@ if [ -z "${PGHOST:-}" ]; then
     if [ "$(id -u)" = 0 ]; then
         # PostgreSQL refuses to run as root: run the private cluster as the `postgres` user,
         # in a folder it can reach.
-        as_pg=(runuser -u postgres --)
+        as_pg=(runuser -u postgres -- env -C /)
         mkdir -p "$here/.local"
         if ! runuser -u postgres -- test -x "$here/.local"; then
             pgdir="${TMPDIR:-/tmp}/crm_clients-pg-$(printf '%s' "$here" | sha1sum | cut -c1-10)"
