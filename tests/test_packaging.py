@@ -6,7 +6,23 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGED = {".py", ".xml", ".csv", ".js", ".scss", ".css", ".png", ".svg", ".po", ".pot", ".md", ".rst", ".wsdl", ".xsd", ".json"}
+PACKAGED = {
+    ".py",
+    ".xml",
+    ".csv",
+    ".js",
+    ".scss",
+    ".css",
+    ".png",
+    ".svg",
+    ".po",
+    ".pot",
+    ".md",
+    ".rst",
+    ".wsdl",
+    ".xsd",
+    ".json",
+}
 
 
 def addon_files():
@@ -19,7 +35,18 @@ def addon_files():
 
 def test_wheel_holds_every_addon_file(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         cwd=tmp_path,
     )

@@ -97,7 +97,6 @@ if [ -z "${PGHOST:-}" ]; then
         "${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
         cat >> "$pgdir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $PGPORT
 unix_socket_directories = '$pgdir'
 fsync = off
 synchronous_commit = off
@@ -109,8 +108,10 @@ CONF
     if ! "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
         log "Starting PostgreSQL on 127.0.0.1:$PGPORT"
         rm -f "$pgdir/data/postmaster.pid"
-        "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 start >/dev/null
+        "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -o "-p $PGPORT" -w -t 60 start >/dev/null
     fi
+    # A cluster started earlier may listen elsewhere: its pid file says where.
+    PGPORT=$(sed -n 4p "$pgdir/data/postmaster.pid")
     PGHOST=127.0.0.1
     PGUSER=odoo
 fi

@@ -1,6 +1,7 @@
 import random
 
-from stdnum.pl import pesel, regon
+from stdnum.pl import pesel
+from stdnum.pl import regon
 
 random.seed(18)
 

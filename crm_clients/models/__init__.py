@@ -1,1 +1,9 @@
-from . import crm_client_status, ir_qweb_fields, res_company, res_config_settings, res_partner, res_users
+from . import crm_client_channel_mixin
+from . import crm_client_email
+from . import crm_client_phone
+from . import crm_client_status
+from . import ir_qweb_fields
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import res_users

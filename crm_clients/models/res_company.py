@@ -1,10 +1,17 @@
-from odoo import api, models
+from odoo import api
+from odoo import fields
+from odoo import models
 
 from .res_partner import SKIP_CLIENT_DEFAULTS
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
+
+    crm_client_require_channel = fields.Boolean(
+        string="Clients Need an Email or Phone",
+        help="Every client of this company must have at least one email address or phone number.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,9 +1,11 @@
-from odoo import fields, models
+from odoo import fields
+from odoo import models
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    crm_client_require_channel = fields.Boolean(related="company_id.crm_client_require_channel", readonly=False)
     crm_client_sequence_id = fields.Many2one(
         "ir.sequence",
         string="Client Number Sequence",

@@ -1,11 +1,18 @@
-from odoo import api, fields, models
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+from odoo.tools import email_normalize
 
 from ..tools import polish_ids
+from .crm_client_channel_mixin import SYNC_FROM_PARTNER
+from .crm_client_channel_mixin import SYNC_TO_PARTNER_DONE
 
 # Fields whose search ignores formatting: (field, how the search term is normalized).
 _ID_SEARCH_FIELDS = ("vat", "regon", "pesel", "krs")
+_CHANNEL_SEARCH_FIELDS = ("email", "phone", "mobile")
 _ID_SEARCH_OPERATORS = ("=", "ilike", "=ilike", "like", "=like")
 # Polish identifiers stored as digits only, with their normalizer and label.
 _POLISH_ID_FIELDS = {
@@ -73,6 +80,10 @@ class ResPartner(models.Model):
     regon = fields.Char(string="REGON", index="trigram", tracking=True, help="9 or 14 digits")
     pesel = fields.Char(string="PESEL", index="trigram", tracking=True, help="11 digits, persons only")
     krs = fields.Char(string="KRS", index="trigram", tracking=True, help="10 digits")
+
+    # Contact channels
+    email_ids = fields.One2many("crm.client.email", "partner_id", string="Emails", copy=False)
+    phone_ids = fields.One2many("crm.client.phone", "partner_id", string="Phones", copy=False)
 
     _sql_constraints = [
         ("client_number_uniq", "unique(client_number)", "Two clients cannot have the same client number."),
@@ -174,9 +185,11 @@ class ResPartner(models.Model):
         if not isinstance(term, (list, tuple)) or len(term) != 3:
             return None
         fname, operator, value = term
-        if fname not in _ID_SEARCH_FIELDS or operator not in _ID_SEARCH_OPERATORS:
+        if operator not in _ID_SEARCH_OPERATORS or not isinstance(value, str) or not value.strip():
             return None
-        if not isinstance(value, str) or not value.strip():
+        if fname in _CHANNEL_SEARCH_FIELDS:
+            return self._client_channel_search_leaf(fname, operator, value)
+        if fname not in _ID_SEARCH_FIELDS:
             return None
         digits = polish_ids.search_digits(value)
         if not digits or digits == value:
@@ -186,6 +199,31 @@ class ResPartner(models.Model):
         if operator in ("=", "=ilike", "=like"):
             return (fname, "=", digits)
         return (fname, "ilike", digits)
+
+    @api.model
+    def _client_channel_search_leaf(self, fname, operator, value):
+        """Emails and phones of the client's lines, whatever their formatting."""
+        exact = operator in ("=", "=ilike", "=like")
+        if fname == "email":
+            normalized = email_normalize(value.strip())
+            if normalized:
+                return ("email_ids", "any", [("email", "=", normalized)])
+            if exact:
+                return None
+            return ("email_ids", "any", [("email", "ilike", value.strip().lower())])
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if len(digits) < 3:
+            return None
+        e164 = (
+            self.env["crm.client.phone"]
+            .with_context(**{SYNC_FROM_PARTNER: True})
+            ._channel_normalize(value, self.env["res.partner"])
+        )
+        if e164[1]:
+            return ("phone_ids", "any", [("number", "=", e164[0])])
+        if exact:
+            return None
+        return ("phone_ids", "any", [("number", "like", digits)])
 
     # ---- Constraints ----
 
@@ -238,7 +276,11 @@ class ResPartner(models.Model):
             self._client_normalize_vals(vals, countries.get(vals.get("country_id")))
         self._client_check_external_refs(vals_list)
         self._client_prepare_new_clients(vals_list)
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        if not self.env.context.get(SYNC_TO_PARTNER_DONE):
+            partners._client_channels_from_partner_vals(vals_list)
+        partners._client_check_required_channel()
+        return partners
 
     def write(self, vals):
         if vals.keys() & {"vat", "regon", "pesel", "krs", "external_ref"}:
@@ -255,10 +297,35 @@ class ResPartner(models.Model):
                 [{"external_ref": p.external_ref, "company_id": vals["company_id"]} for p in self if p.external_ref],
                 partners=self,
             )
+        channel_plan = None
+        if vals.keys() & {"email", "phone", "mobile"} and not self.env.context.get(SYNC_TO_PARTNER_DONE):
+            # Decide (and refuse, for a locked line) before anything is written.
+            channel_plan = self._client_plan_channel_writes(vals)
         res = super().write(vals)
+        if channel_plan:
+            self._client_apply_channel_plan(channel_plan)
         if "parent_id" in vals and not vals["parent_id"] and not self.env.context.get(SKIP_CLIENT_DEFAULTS):
             self._client_assign_defaults()
+        if vals.keys() & {"email", "phone", "mobile", "email_ids", "phone_ids", "parent_id", "active"}:
+            self._client_check_required_channel()
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_locked_channels(self):
+        if self.env.context.get("crm_clients_merge"):
+            return
+        locked = self.env["crm.client.email"].search([("partner_id", "in", self.ids), ("locked", "=", True)], limit=1)
+        locked = locked or self.env["crm.client.phone"].search(
+            [("partner_id", "in", self.ids), ("locked", "=", True)], limit=1
+        )
+        if locked:
+            raise UserError(
+                self.env._(
+                    "%(partner)s cannot be deleted: %(reason)s",
+                    partner=locked.partner_id.display_name,
+                    reason=locked._channel_locked_message(),
+                )
+            )
 
     def action_archive(self):
         super().action_archive()
@@ -269,6 +336,113 @@ class ResPartner(models.Model):
         return True
 
     # ---- Helpers ----
+
+    # Partner field -> (line model, what the line is: primary or mobile)
+    _CHANNEL_FIELDS = {
+        "email": ("crm.client.email", "is_primary"),
+        "phone": ("crm.client.phone", "is_primary"),
+        "mobile": ("crm.client.phone", "is_mobile"),
+    }
+
+    def _client_channels_from_partner_vals(self, vals_list):
+        """Mirror the email / phone / mobile given at creation into lines, in one create
+        per line model for the whole batch."""
+        to_create = {"crm.client.email": [], "crm.client.phone": []}
+        lines_given = any("email_ids" in vals or "phone_ids" in vals for vals in vals_list)
+        for partner, vals in zip(self, vals_list, strict=True):
+            seen_numbers = set()
+            for fname, (model, flag) in self._CHANNEL_FIELDS.items():
+                value = vals.get(fname)
+                if not value or not isinstance(value, str):
+                    continue
+                Line = self.env[model]
+                if lines_given and self.env[model].search_count([("partner_id", "=", partner.id), (flag, "=", True)]):
+                    continue  # lines given with the partner win: they wrote the field back
+                if model == "crm.client.phone":
+                    if value.strip() in seen_numbers:
+                        continue  # phone and mobile with the same number: one line, the primary one
+                    seen_numbers.add(value.strip())
+                to_create[model].append({"partner_id": partner.id, Line._channel_value_field: value, flag: True})
+        ctx = {SYNC_FROM_PARTNER: True, SYNC_TO_PARTNER_DONE: True}
+        for model, lines in to_create.items():
+            if lines:
+                self.env[model].sudo().with_context(**ctx).create(lines)
+
+    def _client_plan_channel_writes(self, vals):
+        """For each partner and each written field: what happens to its line. Refuses
+        (before anything is written) when the line to change is locked."""
+        plan = []
+        for fname, (model, flag) in self._CHANNEL_FIELDS.items():
+            if fname not in vals:
+                continue
+            Line = self.env[model].sudo().with_context(**{SYNC_FROM_PARTNER: True})
+            value = vals[fname] or False
+            lines = Line.search([("partner_id", "in", self.ids)])
+            for partner in self:
+                own = lines.filtered(lambda line, p=partner: line.partner_id == p)
+                current = own.filtered(flag)[:1]
+                if not value:
+                    if current:
+                        plan.append(("unlink", current, None))
+                    continue
+                normalized, _valid = Line._channel_normalize(value, partner)
+                if current and current[Line._channel_value_field] == normalized:
+                    continue
+                same = own.filtered(lambda line, n=normalized: line[Line._channel_value_field] == n)[:1]
+                if same:
+                    plan.append(("promote", same, flag))
+                elif current:
+                    plan.append(("write", current, value))
+                else:
+                    plan.append(("create", partner, (model, flag, value)))
+        for action, record, _arg in plan:
+            if action in ("unlink", "write") and record.locked:
+                raise UserError(record._channel_locked_message())
+            if action == "promote":
+                current = record.search([("partner_id", "=", record.partner_id.id), (_arg, "=", True)])
+                if current.locked:
+                    raise UserError(current._channel_locked_message())
+        return plan
+
+    def _client_apply_channel_plan(self, plan):
+        ctx = {SYNC_FROM_PARTNER: True, SYNC_TO_PARTNER_DONE: True}
+        for action, record, arg in plan:
+            record = record.sudo().with_context(**ctx)
+            if action == "unlink":
+                record.unlink()
+            elif action == "write":
+                record.write({record._channel_value_field: arg})
+            elif action == "promote":
+                if arg == "is_mobile":
+                    record.search([("partner_id", "=", record.partner_id.id), ("is_mobile", "=", True)]).write(
+                        {"is_mobile": False}
+                    )
+                    record.write({"is_mobile": True, "is_primary": False})
+                else:
+                    record.write({"is_primary": True})
+            else:
+                model, flag, value = arg
+                Line = self.env[model].sudo().with_context(**ctx)
+                line = {"partner_id": record.id, Line._channel_value_field: value, flag: True}
+                if flag == "is_primary":
+                    Line._channel_release_primary(record)
+                Line.create(line)
+
+    def _client_check_required_channel(self):
+        """The company setting "every client has an email or a phone"."""
+        clients = self.filtered(
+            lambda p: (p.is_client and p.active and p.company_id.crm_client_require_channel)
+            or (p.is_client and p.active and not p.company_id and self.env.company.crm_client_require_channel)
+        )
+        for client in clients:
+            if not (client.email or client.phone or client.mobile or client.email_ids or client.phone_ids):
+                raise ValidationError(
+                    self.env._(
+                        "%(client)s needs at least one email address or phone number "
+                        "(a company setting requires it for every client).",
+                        client=client.display_name,
+                    )
+                )
 
     @api.model
     def _client_invalid_id_message(self, label, exc):

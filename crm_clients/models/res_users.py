@@ -1,4 +1,5 @@
-from odoo import api, models
+from odoo import api
+from odoo import models
 
 from .res_partner import SKIP_CLIENT_DEFAULTS
 

@@ -1,10 +1,9 @@
-from . import (
-    test_client_record,
-    test_client_status,
-    test_external_ref,
-    test_polish_ids,
-    test_query_count,
-    test_search,
-    test_security,
-    test_tours,
-)
+from . import test_client_record
+from . import test_channels
+from . import test_client_status
+from . import test_external_ref
+from . import test_polish_ids
+from . import test_query_count
+from . import test_search
+from . import test_security
+from . import test_tours

@@ -1,7 +1,8 @@
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import NIP, CrmClientsCase
+from .common import NIP
+from .common import CrmClientsCase
 
 
 @tagged("post_install", "-at_install")

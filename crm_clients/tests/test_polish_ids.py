@@ -1,7 +1,13 @@
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .common import KRS, NIP, NIP_2, PESEL, REGON_9, REGON_14, CrmClientsCase
+from .common import KRS
+from .common import NIP
+from .common import NIP_2
+from .common import PESEL
+from .common import REGON_9
+from .common import REGON_14
+from .common import CrmClientsCase
 
 
 @tagged("post_install", "-at_install")

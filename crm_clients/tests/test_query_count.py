@@ -1,6 +1,7 @@
 from odoo.tests import tagged
 
-from .common import NIP, CrmClientsCase
+from .common import NIP
+from .common import CrmClientsCase
 
 
 @tagged("post_install", "-at_install")

@@ -1,6 +1,10 @@
 from odoo.tests import tagged
 
-from .common import KRS, NIP, PESEL, REGON_9, CrmClientsCase
+from .common import KRS
+from .common import NIP
+from .common import PESEL
+from .common import REGON_9
+from .common import CrmClientsCase
 
 
 @tagged("post_install", "-at_install")

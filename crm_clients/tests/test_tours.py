@@ -1,6 +1,7 @@
 import unittest
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase
+from odoo.tests import tagged
 
 from .common import NIP
 

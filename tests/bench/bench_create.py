@@ -10,7 +10,8 @@ import socket
 import sys
 import time
 
-from common import Server, fresh_database
+from common import Server
+from common import fresh_database
 
 GOAL = 1.25
 TOTAL, BATCH, ROUNDS = 10_000, 500, 3

@@ -1,0 +1,278 @@
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import AccessError
+from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
+
+# Context keys.
+# The partner's own email / phone / mobile is being mirrored into its lines: values that
+# do not parse are kept as typed and flagged instead of refused (core treats them as text).
+SYNC_FROM_PARTNER = "crm_clients_sync_from_partner"
+# A line is being written because of the partner: do not write the partner back.
+SYNC_TO_PARTNER_DONE = "crm_clients_sync_done"
+# A merge moves locked lines unchanged (the one exception to locking, see the contract).
+MERGE = "crm_clients_merge"
+# Fields a lock manager may change on a locked line, and what reordering may change.
+_LOCK_FREE_FIELDS = {"sequence"}
+
+
+class CrmClientChannelMixin(models.AbstractModel):
+    """What emails and phones of a client share: one primary line per partner mirrored in
+    the partner's own field, purpose flags, and locking."""
+
+    _name = "crm.client.channel.mixin"
+    _description = "Client Contact Channel"
+    _order = "is_primary desc, sequence, id"
+
+    # The line's value field and the partner field its primary line mirrors.
+    _channel_value_field = None
+    _channel_partner_field = None
+
+    partner_id = fields.Many2one("res.partner", string="Contact", required=True, ondelete="cascade", index=True)
+    sequence = fields.Integer(default=10)
+    is_primary = fields.Boolean(string="Primary", copy=False)
+    contact_name = fields.Char(string="Contact Name", help="Who answers at this address or number.")
+    role = fields.Char(help="What this address or number is for, e.g. orders, complaints, the CEO's assistant.")
+    note = fields.Char()
+    locked = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="A locked line cannot be changed or deleted until a lock manager unlocks it.",
+    )
+    is_valid = fields.Boolean(
+        string="Valid",
+        default=True,
+        readonly=True,
+        help="False when the value came from the partner's own field and could not be parsed: " "it is kept as typed.",
+    )
+
+    # ---- Hooks for the concrete models ----
+
+    @api.model
+    def _channel_normalize(self, value, partner):
+        """Return (normalized value, is_valid); raise ValidationError for a direct edit of
+        an invalid value unless the partner's own field is being mirrored."""
+        raise NotImplementedError
+
+    @api.model
+    def _channel_kind_label(self):
+        raise NotImplementedError
+
+    # ---- ORM ----
+
+    def init(self):
+        super().init()
+        if self._abstract:
+            return
+        cr = self.env.cr
+        cr.execute(
+            f"""CREATE UNIQUE INDEX IF NOT EXISTS {self._table}_single_primary
+                ON {self._table} (partner_id) WHERE is_primary"""
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._channel_check_lock_rights(vals_list)
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
+        partners_by_id = {partner.id: partner for partner in partners}
+        value_field = self._channel_value_field
+        for vals in vals_list:
+            if value_field in vals:
+                partner = partners_by_id.get(vals.get("partner_id"), self.env["res.partner"])
+                vals[value_field], vals["is_valid"] = self._channel_normalize(vals[value_field], partner)
+        if not self.env.context.get(SYNC_FROM_PARTNER):
+            self._channel_claim_primary(vals_list, partners)
+        lines = super().create(vals_list)
+        if not self.env.context.get(SYNC_TO_PARTNER_DONE):
+            lines._channel_sync_partners()
+        if locked := lines.filtered("locked"):
+            locked._channel_log_lock(True)
+        return lines
+
+    def write(self, vals):
+        vals = dict(vals)
+        if "locked" in vals:
+            self._channel_check_lock_rights([vals])
+        if not self.env.context.get(MERGE):
+            self._channel_check_locked(vals)
+        value_field = self._channel_value_field
+        if value_field in vals:
+            if len(self.partner_id) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(kind)s lines of several contacts cannot get the same value at once.",
+                        kind=self._channel_kind_label(),
+                    )
+                )
+            vals[value_field], vals["is_valid"] = self._channel_normalize(vals[value_field], self.partner_id)
+        if vals.get("is_primary"):
+            if len(self) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "Only one %(kind)s line per contact can be the primary one.",
+                        kind=self._channel_kind_label().lower(),
+                    )
+                )
+            self._channel_release_primary(self.partner_id, exclude=self)
+        lock_changes = {line: line.locked for line in self} if "locked" in vals else {}
+        res = super().write(vals)
+        if lock_changes:
+            for line, was_locked in lock_changes.items():
+                if line.locked != was_locked:
+                    line._channel_log_lock(line.locked)
+        if not self.env.context.get(SYNC_TO_PARTNER_DONE) and vals.keys() & {
+            value_field,
+            "is_primary",
+            "is_mobile",
+            "partner_id",
+        }:
+            self._channel_sync_partners()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_locked(self):
+        if self.env.context.get(MERGE):
+            return
+        if locked := self.filtered("locked"):
+            raise UserError(locked[0]._channel_locked_message())
+
+    def unlink(self):
+        partners = self.partner_id
+        primary_partners = self.filtered("is_primary").partner_id
+        res = super().unlink()
+        if not self.env.context.get(SYNC_TO_PARTNER_DONE):
+            # The primary line is gone: the next line (if any) becomes primary.
+            for partner in primary_partners.exists():
+                remaining = self.search([("partner_id", "=", partner.id)], limit=1)
+                if remaining:
+                    remaining.is_primary = True
+            self.browse()._channel_sync_partners(partners.exists())
+        return res
+
+    # ---- Actions ----
+
+    def action_lock(self):
+        self.filtered(lambda line: not line.locked).write({"locked": True})
+        return True
+
+    def action_unlock(self):
+        self.filtered("locked").write({"locked": False})
+        return True
+
+    # ---- Helpers ----
+
+    def _channel_locked_message(self):
+        self.ensure_one()
+        return self.env._(
+            "The %(kind)s %(value)s of %(partner)s is locked: it cannot be changed or deleted. "
+            "Ask a lock manager to unlock it first.",
+            kind=self._channel_kind_label().lower(),
+            value=self[self._channel_value_field],
+            partner=self.partner_id.display_name,
+        )
+
+    def _channel_check_locked(self, vals):
+        changing = set(vals) - _LOCK_FREE_FIELDS - {"locked"}
+        if not changing:
+            return
+        for line in self.filtered("locked"):
+            # Writing what is already there is not a change (a form saves every field).
+            if any(line._channel_differs(fname, vals[fname]) for fname in changing):
+                raise UserError(line._channel_locked_message())
+
+    def _channel_differs(self, fname, value):
+        current = self[fname]
+        field = self._fields[fname]
+        if field.type == "many2one":
+            return current.id != (value or False)
+        if fname == self._channel_value_field and value:
+            value = self._channel_normalize(value, self.partner_id)[0]
+        return (current or False) != (value or False)
+
+    def _channel_check_lock_rights(self, vals_list):
+        """Only lock managers lock or unlock (creating a line locked counts as locking)."""
+        if self.env.su or self.env.context.get(MERGE):
+            return
+        if self:
+            changes = any(line.locked != bool(vals["locked"]) for vals in vals_list for line in self)
+        else:
+            changes = any(vals.get("locked") for vals in vals_list)
+        if changes and not self.env.user.has_group("crm_clients.group_client_lock_manager"):
+            raise AccessError(self.env._("Only lock managers can lock or unlock emails and phones."))
+
+    def _channel_log_lock(self, locked):
+        for line in self:
+            body = (
+                self.env._(
+                    "%(kind)s %(value)s locked.", kind=line._channel_kind_label(), value=line[line._channel_value_field]
+                )
+                if locked
+                else self.env._(
+                    "%(kind)s %(value)s unlocked.",
+                    kind=line._channel_kind_label(),
+                    value=line[line._channel_value_field],
+                )
+            )
+            line.partner_id.sudo()._message_log(body=body, author_id=self.env.user.partner_id.id)
+
+    @api.model
+    def _channel_claim_primary(self, vals_list, partners):
+        """New lines: the first line of a contact without a primary one becomes primary;
+        a new primary line takes over from the current one (unless that one is locked)."""
+        existing = self.search([("partner_id", "in", partners.ids), ("is_primary", "=", True)])
+        has_primary = {line.partner_id.id: line for line in existing}
+        claimed = set()
+        for vals in vals_list:
+            partner_id = vals.get("partner_id")
+            if vals.get("is_primary"):
+                if partner_id in claimed:
+                    raise ValidationError(
+                        self.env._(
+                            "Only one %(kind)s line per contact can be the primary one.",
+                            kind=self._channel_kind_label().lower(),
+                        )
+                    )
+                claimed.add(partner_id)
+            elif partner_id not in has_primary and partner_id not in claimed and not vals.get("is_mobile"):
+                vals["is_primary"] = True
+                claimed.add(partner_id)
+        release = self.env["res.partner"].browse([pid for pid in claimed if pid in has_primary])
+        self._channel_release_primary(release)
+
+    @api.model
+    def _channel_release_primary(self, partners, exclude=None):
+        current = self.search([("partner_id", "in", partners.ids), ("is_primary", "=", True)])
+        if exclude:
+            current -= exclude
+        if locked := current.filtered("locked"):
+            raise UserError(locked[0]._channel_locked_message())
+        if current:
+            super(CrmClientChannelMixin, current).write({"is_primary": False})
+            current.flush_recordset(["is_primary"])
+
+    def _channel_sync_partners(self, partners=None):
+        """Write each partner's own field from its primary line (after direct line edits)."""
+        partners = (partners or self.env["res.partner"]) | self.partner_id
+        if not partners:
+            return
+        primaries = self.search([("partner_id", "in", partners.ids), ("is_primary", "=", True)])
+        primary_by_partner = {line.partner_id: line for line in primaries}
+        partner_field = self._channel_partner_field
+        value_field = self._channel_value_field
+        for partner in partners:
+            line = primary_by_partner.get(partner)
+            value = line[value_field] if line else False
+            if (partner[partner_field] or False) != value and not self._channel_same(
+                partner[partner_field], value, partner
+            ):
+                partner.with_context(**{SYNC_TO_PARTNER_DONE: True}).write({partner_field: value})
+
+    @api.model
+    def _channel_same(self, partner_value, line_value, partner):
+        """The partner's free text and the line agree once normalized."""
+        if not partner_value or not line_value:
+            return False
+        return (
+            self.with_context(**{SYNC_FROM_PARTNER: True})._channel_normalize(partner_value, partner)[0] == line_value
+        )

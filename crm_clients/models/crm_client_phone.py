@@ -1,0 +1,136 @@
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.addons.phone_validation.tools import phone_validation
+from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
+
+from .crm_client_channel_mixin import SYNC_FROM_PARTNER
+from .crm_client_channel_mixin import SYNC_TO_PARTNER_DONE
+
+try:
+    import phonenumbers
+except ImportError:  # pragma: no cover - phone_validation degrades the same way
+    phonenumbers = None
+
+
+class CrmClientPhone(models.Model):
+    _name = "crm.client.phone"
+    _inherit = ["crm.client.channel.mixin"]
+    _description = "Client Phone"
+    _order = "is_primary desc, is_mobile desc, sequence, id"
+    _rec_name = "number"
+
+    _channel_value_field = "number"
+    _channel_partner_field = "phone"
+
+    number = fields.Char(required=True, index="btree", help="Stored in international E.164 form, e.g. +48221234567.")
+    extension = fields.Char()
+    is_whatsapp = fields.Boolean(string="WhatsApp")
+    is_mobile = fields.Boolean(string="Mobile", copy=False, help="This line mirrors the contact's own Mobile field.")
+    number_display = fields.Char(string="Phone", compute="_compute_number_display")
+    whatsapp_url = fields.Char(string="WhatsApp Link", compute="_compute_number_display")
+
+    _sql_constraints = [
+        (
+            "partner_number_uniq",
+            "unique(partner_id, number, extension)",
+            "A contact cannot have the same phone number twice.",
+        ),
+    ]
+
+    def init(self):
+        super().init()
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS crm_client_phone_single_mobile
+                ON crm_client_phone (partner_id) WHERE is_mobile"""
+        )
+
+    @api.depends("number", "extension", "is_whatsapp", "is_valid")
+    def _compute_number_display(self):
+        for line in self:
+            shown = line.number or ""
+            if line.is_valid and phonenumbers and shown.startswith("+"):
+                try:
+                    shown = phonenumbers.format_number(
+                        phonenumbers.parse(shown), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+                    )
+                except phonenumbers.NumberParseException:
+                    pass
+            if line.extension:
+                shown = self.env._("%(number)s ext. %(extension)s", number=shown, extension=line.extension)
+            line.number_display = shown
+            digits = "".join(ch for ch in (line.number or "") if ch.isdigit())
+            line.whatsapp_url = f"https://wa.me/{digits}" if line.is_whatsapp and line.is_valid and digits else False
+
+    @api.model
+    def _channel_kind_label(self):
+        return self.env._("Phone")
+
+    @api.model
+    def _channel_country(self, partner):
+        return partner.country_id or partner.commercial_partner_id.country_id or self.env.company.country_id
+
+    @api.model
+    def _channel_normalize(self, value, partner):
+        typed = (value or "").strip()
+        if not typed:
+            raise ValidationError(self.env._("A phone line needs a number."))
+        if phonenumbers is None:
+            return typed, True
+        country = self._channel_country(partner)
+        try:
+            parsed = phone_validation.phone_parse(typed, country.code if country else None)
+        except UserError as exc:
+            if self.env.context.get(SYNC_FROM_PARTNER):
+                return typed, False
+            raise ValidationError(
+                self.env._("%(value)s is not a valid phone number: %(reason)s", value=typed, reason=str(exc))
+            ) from exc
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), True
+
+    @api.model
+    def _phone_extension(self, value, partner):
+        """The extension typed with a number (``+48 22 123 45 67 ext. 12``), if any."""
+        if phonenumbers is None or not value:
+            return False
+        country = self._channel_country(partner)
+        try:
+            return phonenumbers.parse(value, country.code if country else None).extension or False
+        except phonenumbers.NumberParseException:
+            return False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._phone_split_extensions(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("number") and "extension" not in vals and len(self.partner_id) == 1:
+            vals = dict(vals)
+            self._phone_split_extensions([vals], self.partner_id)
+        return super().write(vals)
+
+    @api.model
+    def _phone_split_extensions(self, vals_list, partner=None):
+        partners = self.env["res.partner"].browse(
+            {vals.get("partner_id") for vals in vals_list if vals.get("partner_id")}
+        )
+        by_id = {p.id: p for p in partners}
+        for vals in vals_list:
+            if vals.get("number") and not vals.get("extension"):
+                owner = partner or by_id.get(vals.get("partner_id"), self.env["res.partner"])
+                if extension := self._phone_extension(vals["number"], owner):
+                    vals["extension"] = extension
+
+    def _channel_sync_partners(self, partners=None):
+        # The primary line mirrors the partner's phone (in the mixin); the mobile line
+        # mirrors its mobile.
+        super()._channel_sync_partners(partners)
+        partners = (partners or self.env["res.partner"]) | self.partner_id
+        mobiles = self.search([("partner_id", "in", partners.ids), ("is_mobile", "=", True)])
+        mobile_by_partner = {line.partner_id: line.number for line in mobiles}
+        for partner in partners:
+            value = mobile_by_partner.get(partner, False)
+            if (partner.mobile or False) != value and not self._channel_same(partner.mobile, value, partner):
+                partner.with_context(**{SYNC_TO_PARTNER_DONE: True}).write({"mobile": value})
