@@ -1,7 +1,6 @@
 import random
 
-from stdnum.pl import pesel
-from stdnum.pl import regon
+from stdnum.pl import pesel, regon
 
 random.seed(18)
 

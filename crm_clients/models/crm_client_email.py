@@ -1,6 +1,4 @@
-from odoo import api
-from odoo import fields
-from odoo import models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
@@ -23,6 +21,10 @@ class CrmClientEmail(models.Model):
     _sql_constraints = [
         ("partner_email_uniq", "unique(partner_id, email)", "A contact cannot have the same email twice."),
     ]
+
+    @api.model
+    def _channel_kind_plural(self):
+        return self.env._("Emails")
 
     @api.model
     def _channel_kind_label(self):

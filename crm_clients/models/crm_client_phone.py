@@ -1,9 +1,8 @@
-from odoo import api
-from odoo import fields
-from odoo import models
+import contextlib
+
+from odoo import api, fields, models
 from odoo.addons.phone_validation.tools import phone_validation
-from odoo.exceptions import UserError
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .crm_client_channel_mixin import SYNC_FROM_PARTNER
 from .crm_client_channel_mixin import SYNC_TO_PARTNER_DONE
@@ -51,17 +50,19 @@ class CrmClientPhone(models.Model):
         for line in self:
             shown = line.number or ""
             if line.is_valid and phonenumbers and shown.startswith("+"):
-                try:
+                with contextlib.suppress(phonenumbers.NumberParseException):
                     shown = phonenumbers.format_number(
                         phonenumbers.parse(shown), phonenumbers.PhoneNumberFormat.INTERNATIONAL
                     )
-                except phonenumbers.NumberParseException:
-                    pass
             if line.extension:
                 shown = self.env._("%(number)s ext. %(extension)s", number=shown, extension=line.extension)
             line.number_display = shown
             digits = "".join(ch for ch in (line.number or "") if ch.isdigit())
             line.whatsapp_url = f"https://wa.me/{digits}" if line.is_whatsapp and line.is_valid and digits else False
+
+    @api.model
+    def _channel_kind_plural(self):
+        return self.env._("Phones")
 
     @api.model
     def _channel_kind_label(self):
@@ -73,55 +74,46 @@ class CrmClientPhone(models.Model):
 
     @api.model
     def _channel_normalize(self, value, partner):
+        return self._phone_parse(value, partner)[:2]
+
+    @api.model
+    def _phone_parse(self, value, partner):
+        """(E.164 number, is_valid, extension) of a typed number, parsed once."""
         typed = (value or "").strip()
         if not typed:
             raise ValidationError(self.env._("A phone line needs a number."))
         if phonenumbers is None:
-            return typed, True
+            return typed, True, False
         country = self._channel_country(partner)
+        region = country.code if country else None
+        # Fast path: one parse. phone_validation's parser (two parses, metadata patches,
+        # "00"/missing "+" retries and the error message) handles whatever this rejects.
         try:
-            parsed = phone_validation.phone_parse(typed, country.code if country else None)
+            parsed = phonenumbers.parse(typed, region)
+            if phonenumbers.is_valid_number(parsed):
+                return (
+                    phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+                    True,
+                    parsed.extension or False,
+                )
+        except phonenumbers.NumberParseException:
+            pass
+        try:
+            parsed = phone_validation.phone_parse(typed, region)
         except UserError as exc:
             if self.env.context.get(SYNC_FROM_PARTNER):
-                return typed, False
+                return typed, False, False
             raise ValidationError(
                 self.env._("%(value)s is not a valid phone number: %(reason)s", value=typed, reason=str(exc))
             ) from exc
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), True
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), True, parsed.extension or False
 
     @api.model
-    def _phone_extension(self, value, partner):
-        """The extension typed with a number (``+48 22 123 45 67 ext. 12``), if any."""
-        if phonenumbers is None or not value:
-            return False
-        country = self._channel_country(partner)
-        try:
-            return phonenumbers.parse(value, country.code if country else None).extension or False
-        except phonenumbers.NumberParseException:
-            return False
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._phone_split_extensions(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if vals.get("number") and "extension" not in vals and len(self.partner_id) == 1:
-            vals = dict(vals)
-            self._phone_split_extensions([vals], self.partner_id)
-        return super().write(vals)
-
-    @api.model
-    def _phone_split_extensions(self, vals_list, partner=None):
-        partners = self.env["res.partner"].browse(
-            {vals.get("partner_id") for vals in vals_list if vals.get("partner_id")}
-        )
-        by_id = {p.id: p for p in partners}
-        for vals in vals_list:
-            if vals.get("number") and not vals.get("extension"):
-                owner = partner or by_id.get(vals.get("partner_id"), self.env["res.partner"])
-                if extension := self._phone_extension(vals["number"], owner):
-                    vals["extension"] = extension
+    def _channel_prepare_value(self, vals, partner):
+        # One parse gives the E.164 value, its validity and a typed extension.
+        vals["number"], vals["is_valid"], extension = self._phone_parse(vals["number"], partner)
+        if extension and not vals.get("extension"):
+            vals["extension"] = extension
 
     def _channel_sync_partners(self, partners=None):
         # The primary line mirrors the partner's phone (in the mixin); the mobile line

@@ -1,10 +1,6 @@
-from odoo import api
-from odoo import fields
-from odoo import models
-from odoo.exceptions import UserError
-from odoo.exceptions import ValidationError
-from odoo.tools import SQL
-from odoo.tools import email_normalize
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, email_normalize
 
 from ..tools import polish_ids
 from .crm_client_channel_mixin import SYNC_FROM_PARTNER
@@ -31,7 +27,6 @@ class ResPartner(models.Model):
     is_client = fields.Boolean(
         compute="_compute_is_client",
         store=True,
-        index=True,
         string="Is a Client",
         help="A top-level commercial partner that is not the partner of a user or of a company " "of this database.",
     )
@@ -39,7 +34,7 @@ class ResPartner(models.Model):
     external_ref = fields.Char(
         string="External Reference",
         copy=False,
-        index=True,
+        index="btree_not_null",
         tracking=True,
         help="The client's id in another system; unique per company.",
     )
@@ -64,7 +59,6 @@ class ResPartner(models.Model):
         [("0", "None"), ("1", "Good"), ("2", "Very Good"), ("3", "Excellent")],
         string="Stars",
         default="0",
-        index=True,
     )
     assigned_user_ids = fields.Many2many(
         "res.users",
@@ -77,9 +71,10 @@ class ResPartner(models.Model):
     )
     client_origin_id = fields.Many2one("utm.source", string="Origin", index="btree_not_null", tracking=True)
     # Polish identifiers (NIP lives in vat)
-    regon = fields.Char(string="REGON", index="trigram", tracking=True, help="9 or 14 digits")
-    pesel = fields.Char(string="PESEL", index="trigram", tracking=True, help="11 digits, persons only")
-    krs = fields.Char(string="KRS", index="trigram", tracking=True, help="10 digits")
+    # Searched through trigram indexes created in init() (partial: most partners have none).
+    regon = fields.Char(string="REGON", tracking=True, help="9 or 14 digits")
+    pesel = fields.Char(string="PESEL", tracking=True, help="11 digits, persons only")
+    krs = fields.Char(string="KRS", tracking=True, help="10 digits")
 
     # Contact channels
     email_ids = fields.One2many("crm.client.email", "partner_id", string="Emails", copy=False)
@@ -113,8 +108,9 @@ class ResPartner(models.Model):
         for column in ("vat", "regon", "pesel", "krs"):
             cr.execute(
                 SQL(
-                    "CREATE INDEX IF NOT EXISTS %s ON res_partner USING gin (%s gin_trgm_ops)",
+                    "CREATE INDEX IF NOT EXISTS %s ON res_partner USING gin (%s gin_trgm_ops) WHERE %s IS NOT NULL",
                     SQL.identifier(f"res_partner_{column}_crm_trgm"),
+                    SQL.identifier(column),
                     SQL.identifier(column),
                 )
             )
@@ -366,7 +362,7 @@ class ResPartner(models.Model):
         ctx = {SYNC_FROM_PARTNER: True, SYNC_TO_PARTNER_DONE: True}
         for model, lines in to_create.items():
             if lines:
-                self.env[model].sudo().with_context(**ctx).create(lines)
+                self.env[model].sudo().with_context(**ctx)._channel_create_mirror_lines(lines)
 
     def _client_plan_channel_writes(self, vals):
         """For each partner and each written field: what happens to its line. Refuses
@@ -388,7 +384,8 @@ class ResPartner(models.Model):
                 normalized, _valid = Line._channel_normalize(value, partner)
                 if current and current[Line._channel_value_field] == normalized:
                     continue
-                same = own.filtered(lambda line, n=normalized: line[Line._channel_value_field] == n)[:1]
+                value_field = Line._channel_value_field
+                same = own.filtered(lambda line, n=normalized, f=value_field: line[f] == n)[:1]
                 if same:
                     plan.append(("promote", same, flag))
                 elif current:
@@ -406,8 +403,8 @@ class ResPartner(models.Model):
 
     def _client_apply_channel_plan(self, plan):
         ctx = {SYNC_FROM_PARTNER: True, SYNC_TO_PARTNER_DONE: True}
-        for action, record, arg in plan:
-            record = record.sudo().with_context(**ctx)
+        for action, target, arg in plan:
+            record = target.sudo().with_context(**ctx)
             if action == "unlink":
                 record.unlink()
             elif action == "write":
@@ -611,5 +608,8 @@ class ResPartner(models.Model):
                     count,
                 )
             )
-            return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+            # What get_next_char() does, with the prefix and suffix interpolated once.
+            prefix, suffix = sequence._get_prefix_suffix()
+            pattern = f"%0{sequence.padding}d"
+            return [f"{prefix}{pattern % number}{suffix}" for (number,) in self.env.cr.fetchall()]
         return [sequence.next_by_id() for _ in range(count)]

@@ -1,5 +1,4 @@
-from odoo import api
-from odoo import models
+from odoo import api, models
 
 from .res_partner import SKIP_CLIENT_DEFAULTS
 

@@ -1,5 +1,5 @@
-from . import test_client_record
 from . import test_channels
+from . import test_client_record
 from . import test_client_status
 from . import test_external_ref
 from . import test_polish_ids

@@ -1,5 +1,4 @@
-from odoo.tests import TransactionCase
-from odoo.tests import new_test_user
+from odoo.tests import TransactionCase, new_test_user
 
 # Valid identifiers (official checksums), used across the tests.
 NIP = "5261040828"

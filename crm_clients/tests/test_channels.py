@@ -1,6 +1,9 @@
+from psycopg2 import IntegrityError
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import CrmClientsCase
 
@@ -12,19 +15,26 @@ class ChannelsCase(CrmClientsCase):
         cls.Email = cls.env["crm.client.email"]
         cls.Phone = cls.env["crm.client.phone"]
         cls.lock_manager = new_test_user(
-            cls.env, login="crm_lock_manager", groups="base.group_user,base.group_partner_manager,crm_clients.group_client_lock_manager"
+            cls.env,
+            login="crm_lock_manager",
+            groups="base.group_user,base.group_partner_manager,crm_clients.group_client_lock_manager",
         )
         cls.user = new_test_user(
-            cls.env, login="crm_channel_user", groups="base.group_user,base.group_partner_manager,crm_clients.group_client_user"
+            cls.env,
+            login="crm_channel_user",
+            groups="base.group_user,base.group_partner_manager,crm_clients.group_client_user",
         )
         cls.client = cls.create_client(
-            name="Channels", country_id=cls.poland.id, email="Biuro@Firma.PL", phone="22 123 45 67", mobile="601-234-567"
+            name="Channels",
+            country_id=cls.poland.id,
+            email="Biuro@Firma.PL",
+            phone="22 123 45 67",
+            mobile="601-234-567",
         )
 
 
 @tagged("post_install", "-at_install")
 class TestChannels(ChannelsCase):
-
     def test_partner_fields_become_lines(self):
         client = self.client
         self.assertEqual(client.email, "Biuro@Firma.PL", "the partner's own field stays as typed")
@@ -106,8 +116,19 @@ class TestChannels(ChannelsCase):
         self.assertEqual(self.client.email_ids.email, "biuro@firma.pl")
 
     def test_duplicate_line_is_refused(self):
-        with self.assertRaises(Exception), self.env.cr.savepoint():  # unique(partner_id, email)
+        with self.assertRaisesRegex(ValidationError, "biuro@firma.pl is already one of the emails of Channels"):
             self.Email.create({"partner_id": self.client.id, "email": "BIURO@firma.pl"})
+        with self.assertRaisesRegex(ValidationError, "already one of the phones"):
+            self.client.phone_ids.filtered("is_mobile").number = "+48 22 123 45 67"
+        with self.assertRaisesRegex(ValidationError, "already"):
+            self.Email.create(
+                [{"partner_id": self.client.id, "email": "x@firma.pl"}, {"partner_id": self.client.id, "email": "X@firma.pl"}]
+            )
+        # The database refuses it too.
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            self.env.cr.execute(
+                "INSERT INTO crm_client_email (partner_id, email) VALUES (%s, 'biuro@firma.pl')", [self.client.id]
+            )
         with self.assertRaisesRegex(ValidationError, "primary"):
             self.Email.create(
                 [
@@ -138,9 +159,9 @@ class TestChannels(ChannelsCase):
         with self.assertRaisesRegex(ValidationError, "needs at least one email address or phone number"):
             self.create_client(name="Mute", company_id=self.env.company.id)
         client = self.create_client(name="Talks", email="talks@firma.pl", company_id=self.env.company.id)
-        with self.assertRaisesRegex(ValidationError, "needs at least one"):
+        with self.assertRaisesRegex(ValidationError, "needs at least one"), self.env.cr.savepoint():
             client.email = False
-        self.env.invalidate_all(flush=False)  # the request's transaction is rolled back
+        self.env.invalidate_all(flush=False)  # as the request's rolled-back transaction would
         self.assertEqual(client.email, "talks@firma.pl")
         # Contacts of a client are not clients: the rule does not apply to them.
         self.Partner.create({"name": "Person", "parent_id": client.id})
@@ -228,7 +249,9 @@ class TestChannelLocking(ChannelsCase):
         with self.assertRaises(AccessError):
             other.with_user(self.user).action_lock()
         with self.assertRaises(AccessError):
-            self.Email.with_user(self.user).create({"partner_id": self.client.id, "email": "l@firma.pl", "locked": True})
+            self.Email.with_user(self.user).create(
+                {"partner_id": self.client.id, "email": "l@firma.pl", "locked": True}
+            )
         self.assertUnchanged()
 
     def test_unlock_then_edit(self):

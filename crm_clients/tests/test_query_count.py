@@ -18,7 +18,15 @@ class TestQueryCount(CrmClientsCase):
 
     def _client_vals(self, count, offset, ours=True):
         core = [
-            {"name": f"Client {offset + i}", "is_company": True, "country_id": self.poland.id, "vat": NIP}
+            {
+                "name": f"Client {offset + i}",
+                "is_company": True,
+                "country_id": self.poland.id,
+                "vat": NIP,
+                "email": f"client{offset + i}@example.com",
+                "phone": f"+48 22 {offset + i:07d}",
+                "mobile": f"+48 601 {offset + i:06d}",
+            }
             for i in range(count)
         ]
         if ours:

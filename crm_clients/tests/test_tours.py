@@ -1,7 +1,6 @@
 import unittest
 
-from odoo.tests import HttpCase
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import NIP
 
