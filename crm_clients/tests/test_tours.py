@@ -31,3 +31,13 @@ class TestClientTours(HttpCase):
         self.start_tour("/odoo/clients", "crm_clients_kanban_tour", login="admin")
         self.assertEqual(client.client_status_id, vip)
         self.assertEqual(client.priority, "3")
+
+    def test_lock_an_email_then_unlock_and_edit_it(self):
+        client = self.env["res.partner"].create({"name": "Lock Tour Client", "is_company": True})
+        self.start_tour(f"/odoo/clients/{client.id}", "crm_clients_lock_tour", login="admin")
+        self.assertEqual(client.email_ids.mapped("email"), ["biuro@tour-client.pl"])
+        self.assertFalse(client.email_ids.locked)
+        self.assertEqual(client.email, "biuro@tour-client.pl")
+        messages = client.message_ids.mapped("body")
+        self.assertTrue(any("locked" in body for body in messages))
+        self.assertTrue(any("unlocked" in body for body in messages))
