@@ -35,6 +35,7 @@ def test_lines_mirror_the_partner(admin, locked_client):
 def test_plain_user_cannot_change_a_locked_line(live_odoo, admin, locked_client):
     pid, line = locked_client
     demo = live_odoo.login("demo", "demo")
+    [[xmlid]] = admin.call("crm.client.email", "export_data", [line], ["id"])["datas"]
     attempts = [
         ("crm.client.email", "write", [[line], {"email": "hacked@locked.pl"}]),
         ("crm.client.email", "unlink", [[line]]),
@@ -42,7 +43,7 @@ def test_plain_user_cannot_change_a_locked_line(live_odoo, admin, locked_client)
         ("res.partner", "write", [[pid], {"email": "hacked@locked.pl"}]),
         ("res.partner", "write", [[pid], {"email_ids": [(2, line, 0)]}]),
         ("res.partner", "unlink", [[pid]]),
-        ("crm.client.email", "load", [["id", "email"], [[f"__export__.crm_client_email_{line}", "hacked@locked.pl"]]]),
+        ("crm.client.email", "load", [["id", "email"], [[xmlid, "hacked@locked.pl"]]]),
     ]
     for model, method, args in attempts:
         try:
@@ -52,6 +53,7 @@ def test_plain_user_cannot_change_a_locked_line(live_odoo, admin, locked_client)
         else:
             # load() reports errors in its answer instead of raising
             assert method == "load" and not result["ids"], result
+            assert any("is locked" in message["message"] for message in result["messages"]), result
     [after] = admin.call("crm.client.email", "read", [line], ["email", "locked", "partner_id"])
     assert after["email"] == "biuro@locked.pl" and after["locked"] is True and after["partner_id"][0] == pid
     [partner] = admin.call("res.partner", "read", [pid], ["email"])
