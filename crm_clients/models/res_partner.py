@@ -349,7 +349,7 @@ class ResPartner(models.Model):
             seen_numbers = set()
             for fname, (model, flag) in self._CHANNEL_FIELDS.items():
                 value = vals.get(fname)
-                if not value or not isinstance(value, str):
+                if not isinstance(value, str) or not value.strip():
                     continue
                 Line = self.env[model]
                 if lines_given and self.env[model].search_count([("partner_id", "=", partner.id), (flag, "=", True)]):
@@ -372,7 +372,8 @@ class ResPartner(models.Model):
             if fname not in vals:
                 continue
             Line = self.env[model].sudo().with_context(**{SYNC_FROM_PARTNER: True})
-            value = vals[fname] or False
+            # Blank text (core accepts " ") has nothing to mirror.
+            value = vals[fname] if isinstance(vals[fname], str) and vals[fname].strip() else False
             lines = Line.search([("partner_id", "in", self.ids)])
             for partner in self:
                 own = lines.filtered(lambda line, p=partner: line.partner_id == p)

@@ -98,6 +98,9 @@ class TestChannels(ChannelsCase):
         self.assertEqual(phone.whatsapp_url, "https://wa.me/48221112233")
 
     def test_free_text_is_kept_and_flagged(self):
+        blank = self.create_client(email=" ", phone="  ")
+        self.assertEqual(blank.email, " ")
+        self.assertFalse(blank.email_ids or blank.phone_ids)
         client = self.create_client(email="notanemail", phone="call the reception")
         self.assertEqual(client.email, "notanemail")
         self.assertEqual(client.email_ids.email, "notanemail")
