@@ -15,8 +15,17 @@ def fault_of(call, *args, **kwargs):
 @pytest.fixture(scope="module")
 def locked_client(admin):
     [pl] = admin.call("res.country", "search", [("code", "=", "PL")])
-    pid = admin.call("res.partner", "create", {"name": "RPC Locked", "is_company": True, "country_id": pl,
-                                              "email": "Biuro@Locked.PL", "phone": "22 555 66 77"})
+    pid = admin.call(
+        "res.partner",
+        "create",
+        {
+            "name": "RPC Locked",
+            "is_company": True,
+            "country_id": pl,
+            "email": "Biuro@Locked.PL",
+            "phone": "22 555 66 77",
+        },
+    )
     [line] = admin.call("crm.client.email", "search", [("partner_id", "=", pid)])
     assert admin.call("crm.client.email", "action_lock", [line]) is True
     return pid, line
@@ -49,7 +58,9 @@ def test_plain_user_cannot_change_a_locked_line(live_odoo, admin, locked_client)
         try:
             result = demo.call(model, method, *args)
         except xmlrpc.client.Fault as fault:
-            assert any(word in fault.faultString for word in ("is locked", "lock managers", "not allowed")), fault.faultString
+            assert any(
+                word in fault.faultString for word in ("is locked", "lock managers", "not allowed")
+            ), fault.faultString
         else:
             # load() reports errors in its answer instead of raising
             assert method == "load" and not result["ids"], result

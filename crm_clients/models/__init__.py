@@ -1,4 +1,5 @@
 from . import crm_client_channel_mixin
+from . import crm_client_contact_role
 from . import crm_client_email
 from . import crm_client_phone
 from . import crm_client_status

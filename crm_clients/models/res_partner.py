@@ -76,6 +76,34 @@ class ResPartner(models.Model):
     pesel = fields.Char(string="PESEL", tracking=True, help="11 digits, persons only")
     krs = fields.Char(string="KRS", tracking=True, help="10 digits")
 
+    # Contact persons
+    primary_contact_id = fields.Many2one(
+        "res.partner",
+        string="Primary Contact",
+        tracking=True,
+        copy=False,
+        domain="[('parent_id', '=', id), ('is_company', '=', False), ('type', '=', 'contact')]",
+        help="The contact person suggested first, e.g. as the recipient of an email.",
+    )
+    client_role_ids = fields.Many2many(
+        "crm.client.contact.role",
+        "res_partner_crm_client_contact_role_rel",
+        "partner_id",
+        "role_id",
+        string="Roles",
+        help="What this contact person does for the client.",
+    )
+    client_archived_child_ids = fields.One2many(
+        "res.partner",
+        "parent_id",
+        string="Archived Contacts",
+        domain=[("active", "=", False)],
+        context={"active_test": False},
+    )
+    client_show_archived_contacts = fields.Boolean(
+        string="Show Archived Contacts", compute="_compute_client_show_archived_contacts", readonly=False
+    )
+
     # Contact channels
     email_ids = fields.One2many("crm.client.email", "partner_id", string="Emails", copy=False)
     phone_ids = fields.One2many("crm.client.phone", "partner_id", string="Phones", copy=False)
@@ -126,6 +154,9 @@ class ResPartner(models.Model):
             partner.is_client = bool(
                 not partner.parent_id and partner.id not in company_partner_ids and not partner.user_ids
             )
+
+    def _compute_client_show_archived_contacts(self):
+        self.client_show_archived_contacts = False
 
     @api.depends("legal_name", "commercial_partner_id.legal_name")
     @api.depends_context("crm_clients_legal_name")
@@ -243,6 +274,19 @@ class ResPartner(models.Model):
                     except polish_ids.InvalidIdentifier as exc:
                         raise ValidationError(self._client_invalid_id_message(label, exc)) from exc
 
+    @api.constrains("primary_contact_id", "parent_id")
+    def _check_primary_contact(self):
+        for partner in self.filtered("primary_contact_id"):
+            contact = partner.primary_contact_id
+            if contact.parent_id != partner or contact.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s cannot be the primary contact of %(client)s: pick one of its contact persons.",
+                        contact=contact.display_name,
+                        client=partner.display_name,
+                    )
+                )
+
     @api.constrains("client_status_id")
     def _check_client_status_exists(self):
         statuses = self.client_status_id
@@ -307,6 +351,76 @@ class ResPartner(models.Model):
         return res
 
     @api.ondelete(at_uninstall=False)
+    def _unlink_except_referenced(self):
+        """A client or contact person that documents point to is archived, not deleted:
+        deleting it would silently blank the partner on those documents."""
+        if self.env.context.get("crm_clients_merge"):
+            return
+        documents = self._client_referencing_documents()
+        if documents:
+            kinds = ", ".join(f"{label} ({count})" for label, count in documents.items())
+            partner = self[0] if len(self) == 1 else None
+            raise UserError(
+                self.env._(
+                    "%(partner)s cannot be deleted: documents refer to it: %(kinds)s. "
+                    "Archive it instead: it leaves the lists and its documents keep showing its name.",
+                    partner=partner.display_name if partner else self.env._("These contacts"),
+                    kinds=kinds,
+                )
+            )
+
+    def _client_referencing_documents(self):
+        """{document kind: count} of business records pointing at these partners through
+        a many2one that deleting them would blank."""
+        found = {}
+        for model_name, fname in self._client_document_fields():
+            Model = self.env[model_name].sudo().with_context(active_test=False)
+            count = Model.search_count([(fname, "in", self.ids)])
+            if count:
+                label = Model._description or model_name
+                found[label] = found.get(label, 0) + count
+        return found
+
+    @api.model
+    def _client_document_fields(self):
+        """(model, field) of every stored many2one to partners in business models; the
+        technical ones (messaging, users, configuration, our own lines) do not count."""
+        technical = (
+            "ir.",
+            "mail.",
+            "discuss.",
+            "bus.",
+            "res.",
+            "base.",
+            "web_",
+            "digest.",
+            "sms.",
+            "snailmail.",
+            "crm.client.",
+            "auth_",
+            "portal.",
+            "iap.",
+            "onboarding.",
+            "spreadsheet",
+            "utm.",
+            "privacy.",
+        )
+        result = []
+        for model_name, Model in self.env.registry.items():
+            if Model._abstract or Model._transient or not Model._auto or model_name.startswith(technical):
+                continue
+            for field in Model._fields.values():
+                # Stored related / computed ones count too (an invoice's commercial partner).
+                if (
+                    field.type == "many2one"
+                    and field.comodel_name == "res.partner"
+                    and field.store
+                    and field.ondelete != "cascade"
+                ):
+                    result.append((model_name, field.name))
+        return result
+
+    @api.ondelete(at_uninstall=False)
     def _unlink_except_locked_channels(self):
         if self.env.context.get("crm_clients_merge"):
             return
@@ -322,6 +436,38 @@ class ResPartner(models.Model):
                     reason=locked._channel_locked_message(),
                 )
             )
+
+    def action_client_make_headquarters(self):
+        """Make this address of a client its headquarters: the client's own address and
+        this one swap their values."""
+        self.ensure_one()
+        client = self.parent_id
+        if not client or self.type == "contact" or self.is_company:
+            raise UserError(
+                self.env._("Only another address of a client (invoice, delivery, other) can become its headquarters.")
+            )
+        fnames = self._address_fields()
+        mine = self._update_fields_values(fnames)
+        theirs = client._update_fields_values(fnames)
+        old_hq = client._display_address(without_company=True).replace("\n", ", ")
+        new_hq = self._display_address(without_company=True).replace("\n", ", ")
+        client.write(mine)
+        self.write(theirs)
+        body = self.env._("Headquarters moved from %(old)s to %(new)s.", old=old_hq or "-", new=new_hq or "-")
+        client._message_log(body=body)
+        self._message_log(body=body)
+        return True
+
+    def _message_get_suggested_recipients(self):
+        recipients = super()._message_get_suggested_recipients()
+        if len(self) != 1:
+            return recipients
+        contacts = self.primary_contact_id.filtered("active")
+        if contacts and all(r.get("partner_id") != contacts.id for r in recipients):
+            self._message_add_suggested_recipient(recipients, partner=contacts, reason=self.env._("Primary Contact"))
+        # The primary contact first.
+        recipients.sort(key=lambda r: r.get("partner_id") != contacts.id)
+        return recipients
 
     def action_archive(self):
         super().action_archive()

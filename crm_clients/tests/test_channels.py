@@ -125,7 +125,10 @@ class TestChannels(ChannelsCase):
             self.client.phone_ids.filtered("is_mobile").number = "+48 22 123 45 67"
         with self.assertRaisesRegex(ValidationError, "already"):
             self.Email.create(
-                [{"partner_id": self.client.id, "email": "x@firma.pl"}, {"partner_id": self.client.id, "email": "X@firma.pl"}]
+                [
+                    {"partner_id": self.client.id, "email": "x@firma.pl"},
+                    {"partner_id": self.client.id, "email": "X@firma.pl"},
+                ]
             )
         # The database refuses it too.
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():

@@ -1,5 +1,6 @@
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 
@@ -35,3 +36,26 @@ class TestClientTypeFromInvoices(AccountTestInvoicingCommon):
         client.is_buyer = False
         self._post("out_invoice", client)
         self.assertFalse(client.is_buyer)
+
+
+@tagged("post_install", "-at_install")
+class TestDocumentsProtectPartners(AccountTestInvoicingCommon):
+    def test_a_person_with_invoices_is_archived_not_deleted(self):
+        client = self.env["res.partner"].create({"name": "Client With Docs", "is_company": True})
+        person = self.env["res.partner"].create({"name": "Invoiced Person", "parent_id": client.id})
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": person.id,
+                "invoice_date": "2026-01-15",
+                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "Archive it instead"):
+            person.unlink()
+        with self.assertRaisesRegex(UserError, "Journal Entry"):
+            client.unlink()
+        self.assertTrue(person.exists() and client.exists())
+        person.action_archive()
+        self.assertEqual(move.partner_id, person)
+        self.assertEqual(move.partner_id.display_name, "Client With Docs, Invoiced Person")
