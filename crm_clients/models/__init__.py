@@ -1,7 +1,11 @@
+# isort: skip_file
+# Import order is load order: relation types come before relations (SQL views join them).
 from . import crm_client_channel_mixin
 from . import crm_client_contact_role
 from . import crm_client_email
 from . import crm_client_phone
+from . import crm_client_relation_type
+from . import crm_client_relation
 from . import crm_client_status
 from . import ir_qweb_fields
 from . import res_company
