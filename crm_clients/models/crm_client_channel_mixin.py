@@ -349,6 +349,7 @@ class CrmClientChannelMixin(models.AbstractModel):
         if current:
             super(CrmClientChannelMixin, current).write({"is_primary": False})
             current.flush_recordset(["is_primary"])
+        return current
 
     def _channel_sync_partners(self, partners=None):
         """Write each partner's own field from its primary line (after direct line edits)."""

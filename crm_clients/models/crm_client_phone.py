@@ -39,11 +39,12 @@ class CrmClientPhone(models.Model):
     ]
 
     def init(self):
-        super().init()
+        res = super().init()
         self.env.cr.execute(
             """CREATE UNIQUE INDEX IF NOT EXISTS crm_client_phone_single_mobile
                 ON crm_client_phone (partner_id) WHERE is_mobile"""
         )
+        return res
 
     @api.depends("number", "extension", "is_whatsapp", "is_valid")
     def _compute_number_display(self):
@@ -88,7 +89,7 @@ class CrmClientPhone(models.Model):
         region = country.code if country else None
         # Fast path: one parse. phone_validation's parser (two parses, metadata patches,
         # "00"/missing "+" retries and the error message) handles whatever this rejects.
-        try:
+        with contextlib.suppress(phonenumbers.NumberParseException):
             parsed = phonenumbers.parse(typed, region)
             if phonenumbers.is_valid_number(parsed):
                 return (
@@ -96,8 +97,6 @@ class CrmClientPhone(models.Model):
                     True,
                     parsed.extension or False,
                 )
-        except phonenumbers.NumberParseException:
-            pass
         try:
             parsed = phone_validation.phone_parse(typed, region)
         except UserError as exc:
@@ -118,7 +117,7 @@ class CrmClientPhone(models.Model):
     def _channel_sync_partners(self, partners=None):
         # The primary line mirrors the partner's phone (in the mixin); the mobile line
         # mirrors its mobile.
-        super()._channel_sync_partners(partners)
+        res = super()._channel_sync_partners(partners)
         partners = (partners or self.env["res.partner"]) | self.partner_id
         mobiles = self.search([("partner_id", "in", partners.ids), ("is_mobile", "=", True)])
         mobile_by_partner = {line.partner_id: line.number for line in mobiles}
@@ -126,3 +125,4 @@ class CrmClientPhone(models.Model):
             value = mobile_by_partner.get(partner, False)
             if (partner.mobile or False) != value and not self._channel_same(partner.mobile, value, partner):
                 partner.with_context(**{SYNC_TO_PARTNER_DONE: True}).write({"mobile": value})
+        return res
