@@ -104,6 +104,25 @@ class ResPartner(models.Model):
         string="Show Archived Contacts", compute="_compute_client_show_archived_contacts", readonly=False
     )
 
+    # Billing entities
+    is_billing_entity = fields.Boolean(
+        string="Billing Entity",
+        copy=False,
+        help="A legal entity (its own name, tax ID and fiscal address) under which the client is invoiced.",
+    )
+    is_default_billing = fields.Boolean(
+        string="Default Billing Entity",
+        copy=False,
+        help="Proposed as the invoice address of the client's new quotations, orders and invoices.",
+    )
+    billing_entity_ids = fields.One2many(
+        "res.partner",
+        "parent_id",
+        string="Billing Entities",
+        domain=[("is_billing_entity", "=", True)],
+        context={"default_is_billing_entity": True, "default_is_company": True, "default_type": "invoice"},
+    )
+
     # Relations
     client_relation_ids = fields.Many2many(
         "crm.client.relation",
@@ -132,6 +151,13 @@ class ResPartner(models.Model):
     def init(self):
         super().init()
         cr = self.env.cr
+        # At most one active default billing entity per client.
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS res_partner_single_default_billing
+                ON res_partner (parent_id) WHERE is_default_billing AND is_billing_entity AND active
+            """
+        )
         # external_ref is unique per company, archived partners included; partners without
         # a company share one namespace (NULL is not distinct here).
         cr.execute(
@@ -362,6 +388,14 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.constrains("is_billing_entity", "parent_id")
+    def _check_billing_entity(self):
+        for entity in self.filtered("is_billing_entity"):
+            if not entity.parent_id:
+                raise ValidationError(
+                    self.env._("The billing entity %(entity)s must belong to a client.", entity=entity.display_name)
+                )
+
     @api.constrains("client_status_id")
     def _check_client_status_exists(self):
         statuses = self.client_status_id
@@ -391,6 +425,7 @@ class ResPartner(models.Model):
             self._client_normalize_vals(vals, countries.get(vals.get("country_id")))
         self._client_check_external_refs(vals_list)
         self._client_prepare_new_clients(vals_list)
+        self._client_prepare_billing_entities(vals_list)
         partners = super().create(vals_list)
         if not self.env.context.get(SYNC_TO_PARTNER_DONE):
             partners._client_channels_from_partner_vals(vals_list)
@@ -412,6 +447,10 @@ class ResPartner(models.Model):
                 [{"external_ref": p.external_ref, "company_id": vals["company_id"]} for p in self if p.external_ref],
                 partners=self,
             )
+        if vals.get("is_billing_entity"):
+            vals = {**vals, "is_company": True, "type": "invoice"}
+        if vals.get("is_default_billing"):
+            self._client_take_default_billing()
         channel_plan = None
         if vals.keys() & {"email", "phone", "mobile"} and not self.env.context.get(SYNC_TO_PARTNER_DONE):
             # Decide (and refuse, for a locked line) before anything is written.
@@ -421,6 +460,12 @@ class ResPartner(models.Model):
             self._client_apply_channel_plan(channel_plan)
         if "parent_id" in vals and not vals["parent_id"] and not self.env.context.get(SKIP_CLIENT_DEFAULTS):
             self._client_assign_defaults()
+        if "active" in vals and not vals["active"] and (lost := self.filtered("is_default_billing")):
+            # An archived entity is never proposed: the oldest active one takes over.
+            lost.write({"is_default_billing": False})
+            for client in lost.parent_id:
+                if entity := client.billing_entity_ids[:1]:
+                    entity.is_default_billing = True
         if vals.keys() & {"email", "phone", "mobile", "email_ids", "phone_ids", "parent_id", "active"}:
             self._client_check_required_channel()
         return res
@@ -553,6 +598,72 @@ class ResPartner(models.Model):
         return True
 
     # ---- Helpers ----
+
+    @api.model
+    def _client_prepare_billing_entities(self, vals_list):
+        """A billing entity is a company child of type invoice; the first one of a client
+        becomes its default. Two defaults for one client in one batch are refused."""
+        entities = [
+            vals
+            for vals in vals_list
+            if vals.get("is_billing_entity")
+            or (self.env.context.get("default_is_billing_entity") and "is_billing_entity" not in vals)
+        ]
+        if not entities:
+            return
+        parent_default = self.env.context.get("default_parent_id")
+        parents = {vals.get("parent_id", parent_default) for vals in entities} - {False, None}
+        with_default = set(
+            self.search(
+                [
+                    ("parent_id", "in", list(parents)),
+                    ("is_billing_entity", "=", True),
+                    ("is_default_billing", "=", True),
+                ]
+            ).parent_id.ids
+        )
+        claimed = set()
+        for vals in entities:
+            vals.update(is_billing_entity=True, is_company=True, type="invoice")
+            parent = vals.get("parent_id", parent_default)
+            if vals.get("is_default_billing"):
+                if parent in claimed:
+                    raise ValidationError(self.env._("A client has one default billing entity, not several."))
+                if parent in with_default:
+                    current = self.browse(parent).billing_entity_ids.filtered("is_default_billing")
+                    current.write({"is_default_billing": False})
+                    current.flush_recordset(["is_default_billing"])
+                claimed.add(parent)
+            elif parent not in with_default and parent not in claimed:
+                vals["is_default_billing"] = True
+                claimed.add(parent)
+
+    def _client_take_default_billing(self):
+        if len(self) > 1:
+            raise ValidationError(self.env._("A client has one default billing entity, not several."))
+        if others := self.parent_id.billing_entity_ids.filtered(lambda e: e.is_default_billing and e != self):
+            super(ResPartner, others).write({"is_default_billing": False})
+            others.flush_recordset(["is_default_billing"])
+
+    def address_get(self, adr_pref=None):
+        """The invoice address of a client (or of one of its contacts) is its default
+        billing entity, where it has one: core's search stops at company children."""
+        result = super().address_get(adr_pref)
+        if "invoice" not in result or len(self) != 1 or self.is_billing_entity or self.type == "invoice":
+            return result
+        client = self.commercial_partner_id
+        if client.is_billing_entity:
+            return result
+        found = self.env["res.partner"].browse(result["invoice"])
+        if found.type == "invoice" and found != client and found != self:
+            return result  # an explicit invoice address of this contact or client
+        entity = self.search(
+            [("parent_id", "=", client.id), ("is_billing_entity", "=", True), ("is_default_billing", "=", True)],
+            limit=1,
+        )
+        if entity:
+            result["invoice"] = entity.id
+        return result
 
     # Partner field -> (line model, what the line is: primary or mobile)
     _CHANNEL_FIELDS = {

@@ -1,3 +1,4 @@
+from . import test_billing_entities
 from . import test_channels
 from . import test_client_record
 from . import test_client_status
