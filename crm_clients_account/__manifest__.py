@@ -1,6 +1,6 @@
 {
     "name": "CRM Clients: Invoicing bridge",
-    "summary": "Glue between CRM Clients and Invoicing: a first invoice makes a buyer, a first bill a supplier",
+    "summary": "Glue between CRM Clients and Invoicing: client types from invoices, billing entities on invoices",
     "version": "18.0.1.0.0",
     "category": "Hidden",
     "author": "crm_clients contributors",

@@ -655,7 +655,7 @@ class ResPartner(models.Model):
         if client.is_billing_entity:
             return result
         found = self.env["res.partner"].browse(result["invoice"])
-        if found.type == "invoice" and found != client and found != self:
+        if found.type == "invoice" and found not in (client, self):
             return result  # an explicit invoice address of this contact or client
         entity = self.search(
             [("parent_id", "=", client.id), ("is_billing_entity", "=", True), ("is_default_billing", "=", True)],

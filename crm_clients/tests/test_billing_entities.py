@@ -1,7 +1,9 @@
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
-from .common import NIP, NIP_2, CrmClientsCase
+from .common import NIP
+from .common import NIP_2
+from .common import CrmClientsCase
 
 
 @tagged("post_install", "-at_install")
@@ -81,10 +83,12 @@ class TestBillingEntities(CrmClientsCase):
         self.assertEqual(entity.street, "ul. Fiskalna 1")
 
     def test_created_from_the_client_form(self):
-        with Form(self.client, view="crm_clients.view_partner_form_crm_client") as form:
-            with form.billing_entity_ids.new() as entity:
-                entity.name = "Z formularza Sp. z o.o."
-                entity.vat = NIP
+        with (
+            Form(self.client, view="crm_clients.view_partner_form_crm_client") as form,
+            form.billing_entity_ids.new() as entity,
+        ):
+            entity.name = "Z formularza Sp. z o.o."
+            entity.vat = NIP
         created = self.client.billing_entity_ids
         self.assertEqual(created.name, "Z formularza Sp. z o.o.")
         self.assertTrue(created.is_billing_entity and created.is_default_billing and created.is_company)

@@ -1,7 +1,7 @@
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -59,3 +59,61 @@ class TestDocumentsProtectPartners(AccountTestInvoicingCommon):
         person.action_archive()
         self.assertEqual(move.partner_id, person)
         self.assertEqual(move.partner_id.display_name, "Client With Docs, Invoiced Person")
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceBillingEntity(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        poland = cls.env.ref("base.pl")
+        cls.client = Partner.create({"name": "Grupa Wiśniewski", "is_company": True, "country_id": poland.id})
+        cls.entity = Partner.create(
+            {
+                "name": "Wiśniewski Usługi Sp. z o.o.",
+                "parent_id": cls.client.id,
+                "is_billing_entity": True,
+                "legal_name": "Wiśniewski Usługi spółka z ograniczoną odpowiedzialnością",
+                "vat": "5261040828",
+                "country_id": poland.id,
+                "street": "ul. Fiskalna 7",
+                "city": "Kraków",
+            }
+        )
+
+    def test_new_invoice_proposes_the_default_entity(self):
+        with Form(self.env["account.move"].with_context(default_move_type="out_invoice")) as form:
+            form.partner_id = self.client
+            self.assertEqual(form.partner_id, self.entity)
+        with Form(self.env["account.move"].with_context(default_move_type="in_invoice")) as form:
+            form.partner_id = self.client
+            self.assertEqual(form.partner_id, self.client, "vendor bills are not concerned")
+
+    def test_printed_invoice_shows_the_entity_legal_name_and_tax_id(self):
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.entity.id,
+                "invoice_date": "2026-01-15",
+                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
+            }
+        )
+        move.action_post()
+        html = self.env["ir.actions.report"]._render_qweb_html("account.report_invoice", move.ids)[0].decode()
+        self.assertIn("Wiśniewski Usługi spółka z ograniczoną odpowiedzialnością", html)
+        self.assertIn("5261040828", html)
+
+    def test_financial_figures_include_the_entities(self):
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.entity.id,
+                "invoice_date": "2026-01-15",
+                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
+            }
+        )
+        move.action_post()
+        self.assertIn(move, self.env["account.move"].search([("partner_id", "child_of", self.client.id)]))
+        self.client.invalidate_recordset()
+        self.assertGreater(self.client.total_invoiced, 0)
