@@ -644,6 +644,7 @@ class ResPartner(models.Model):
         if others := self.parent_id.billing_entity_ids.filtered(lambda e: e.is_default_billing and e != self):
             super(ResPartner, others).write({"is_default_billing": False})
             others.flush_recordset(["is_default_billing"])
+        return True
 
     def address_get(self, adr_pref=None):
         """The invoice address of a client (or of one of its contacts) is its default
