@@ -117,3 +117,75 @@ class TestInvoiceBillingEntity(AccountTestInvoicingCommon):
         self.assertIn(move, self.env["account.move"].search([("partner_id", "child_of", self.client.id)]))
         self.client.invalidate_recordset()
         self.assertGreater(self.client.total_invoiced, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicingEmails(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.client = Partner.create({"name": "Mailer Client", "is_company": True, "email": "biuro@mailer.pl"})
+        cls.env["crm.client.email"].create(
+            [
+                {
+                    "partner_id": cls.client.id,
+                    "email": "faktury@mailer.pl",
+                    "is_invoicing": True,
+                    "contact_name": "Księgowość",
+                },
+                {"partner_id": cls.client.id, "email": "ksiegowa@mailer.pl", "is_invoicing": True},
+                {"partner_id": cls.client.id, "email": "handel@mailer.pl"},
+            ]
+        )
+
+    def _invoice(self, partner):
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": "2026-01-15",
+                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _wizard(self, move):
+        return (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({})
+        )
+
+    def test_invoices_go_to_the_invoicing_emails(self):
+        wizard = self._wizard(self._invoice(self.client))
+        self.assertEqual(sorted(wizard.mail_partner_ids.mapped("email")), ["faktury@mailer.pl", "ksiegowa@mailer.pl"])
+        contact = wizard.mail_partner_ids.filtered(lambda p: p.email == "faktury@mailer.pl")
+        self.assertEqual((contact.parent_id, contact.type, contact.name), (self.client, "invoice", "Księgowość"))
+        self.assertFalse(contact.is_client)
+        # Sending again reuses the same contacts.
+        again = self._wizard(self._invoice(self.client))
+        self.assertEqual(again.mail_partner_ids, wizard.mail_partner_ids)
+        again.action_send_and_print()
+        message = again.move_id.message_ids.filtered(lambda m: m.message_type == "comment")[:1]
+        self.assertEqual(message.partner_ids, wizard.mail_partner_ids)
+
+    def test_a_billing_entity_uses_its_own_lines_first(self):
+        entity = self.env["res.partner"].create(
+            {"name": "Entity", "parent_id": self.client.id, "is_billing_entity": True, "email": "entity@mailer.pl"}
+        )
+        wizard = self._wizard(self._invoice(entity))
+        self.assertEqual(
+            sorted(wizard.mail_partner_ids.mapped("email")),
+            ["faktury@mailer.pl", "ksiegowa@mailer.pl"],
+            "without lines of its own, the client's invoicing emails",
+        )
+        entity.email_ids.is_invoicing = True
+        wizard = self._wizard(self._invoice(entity))
+        self.assertEqual(wizard.mail_partner_ids, entity)
+
+    def test_without_invoicing_lines_odoo_default(self):
+        plain = self.env["res.partner"].create({"name": "Plain", "is_company": True, "email": "plain@example.com"})
+        wizard = self._wizard(self._invoice(plain))
+        self.assertEqual(wizard.mail_partner_ids, plain)
