@@ -10,3 +10,4 @@ from . import test_relations
 from . import test_search
 from . import test_security
 from . import test_tours
+from . import test_upsert
