@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CONFIG = os.environ.get("ODOO_RC") or str(ROOT / ".local" / "odoo.conf")
+ODOO_BIN = Path(os.environ.get("ODOO_SRC", "/opt/odoo")) / "odoo-bin"
 
 
 def free_port():
@@ -31,8 +33,20 @@ class LiveOdoo:
         self.common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
         self.models = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object")
 
+    def log_text(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
     def login(self, login, password):
-        uid = self.common.authenticate(self.db, login, password, {})
+        # Proxies of their own: xmlrpc.client proxies must not be shared between threads.
+        common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
+        uid = common.authenticate(self.db, login, password, {})
         assert uid, f"cannot log in as {login}"
         return Session(self, uid, password)
 
@@ -40,22 +54,21 @@ class LiveOdoo:
 class Session:
     def __init__(self, server, uid, password):
         self.server, self.uid, self.password = server, uid, password
+        self.models = xmlrpc.client.ServerProxy(f"{server.url}/xmlrpc/2/object")
 
     def call(self, model, method, *args, **kwargs):
-        return self.server.models.execute_kw(self.server.db, self.uid, self.password, model, method, list(args), kwargs)
+        return self.models.execute_kw(self.server.db, self.uid, self.password, model, method, list(args), kwargs)
 
 
-def _start_server(database):
+def start_server(database, workers=0):
     port = free_port()
-    config = os.environ.get("ODOO_RC") or str(ROOT / ".local" / "odoo.conf")
-    odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo")) / "odoo-bin"
-    log = open(ROOT / ".local" / "logs" / f"e2e-server-{database}.log", "w")  # noqa: SIM115
+    log = open(ROOT / ".local" / "logs" / f"e2e-server-{database}-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
-            str(odoo_bin),
+            str(ODOO_BIN),
             "-c",
-            config,
+            CONFIG,
             "-d",
             database,
             "--db-filter",
@@ -79,7 +92,9 @@ def _start_server(database):
             raise RuntimeError(f"Odoo exited with {process.returncode}, see {log.name}")
         try:
             proxy.version()
-            return LiveOdoo(database, port, process)
+            server = LiveOdoo(database, port, process)
+            server.log_path = log.name
+            return server
         except OSError:
             time.sleep(0.5)
     process.kill()
@@ -91,13 +106,9 @@ def live_odoo():
     database = os.environ.get("CRM_E2E_DB")
     if not database:
         pytest.fail("CRM_E2E_DB names the database the live server serves: run the tests with `make test`.")
-    server = _start_server(database)
+    server = start_server(database)
     yield server
-    server.process.terminate()
-    try:
-        server.process.wait(30)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    server.stop()
 
 
 @pytest.fixture(scope="session")
