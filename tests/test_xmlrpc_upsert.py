@@ -150,3 +150,19 @@ def test_concurrent_upserts_never_create_two_clients(live_odoo):
     replays = server.log_text().count("SERIALIZATION_FAILURE")
     print(f"concurrent upserts: {replays} requests replayed after a serialization failure")
     assert replays, "the races happened and were replayed (else this test proves nothing)"
+
+
+def test_find_duplicates_over_xmlrpc(admin):
+    results = admin.call(
+        "res.partner",
+        "client_upsert",
+        [
+            {"external_ref": "DUP-1", "name": "Duplikat Sp. z o.o.", "country_code": "PL", "vat": "7740001454"},
+            {"external_ref": "DUP-2", "name": "DUPLIKAT spółka z o.o.", "country_code": "PL", "vat": "PL774-000-14-54"},
+        ],
+    )
+    ids = sorted(r["id"] for r in results)
+    groups = admin.call("res.partner", "client_find_duplicates", [("id", "in", ids)])
+    assert {"reason": "vat", "key": "7740001454", "partner_ids": ids} in groups
+    assert {"reason": "name", "key": "duplikat", "partner_ids": ids} in groups
+    assert admin.call("res.partner", "client_find_duplicates") is not None  # no domain: every client

@@ -11,5 +11,6 @@ from . import ir_qweb_fields
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_duplicates
 from . import res_partner_upsert
 from . import res_users
