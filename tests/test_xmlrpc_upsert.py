@@ -166,3 +166,30 @@ def test_find_duplicates_over_xmlrpc(admin):
     assert {"reason": "vat", "key": "7740001454", "partner_ids": ids} in groups
     assert {"reason": "name", "key": "duplikat", "partner_ids": ids} in groups
     assert admin.call("res.partner", "client_find_duplicates") is not None  # no domain: every client
+
+
+def test_merge_over_xmlrpc(live_odoo, admin):
+    results = admin.call(
+        "res.partner",
+        "client_upsert",
+        [
+            {"external_ref": "MRG-T", "name": "Merge Target", "emails": [{"email": "one@merge.pl"}]},
+            {"external_ref": "MRG-S1", "name": "Merge Source 1", "emails": [{"email": "ONE@merge.pl"}]},
+            {"external_ref": "MRG-S2", "name": "Merge Source 2", "phones": [{"number": "+48 22 999 88 77"}]},
+        ],
+    )
+    target, source1, source2 = (r["id"] for r in results)
+    demo = live_odoo.login("demo", "demo")
+    with pytest.raises(Exception, match="Only client administrators"):
+        demo.call("res.partner", "client_merge", [source1, source2], target)
+    preview = admin.call("res.partner", "client_merge_preview", [source1, source2], target)
+    assert preview["target_id"] == target and preview["merged_ids"] == [source1, source2]
+    assert preview["moved"]["crm.client.email"] == 1 and preview["moved"]["crm.client.phone"] == 1
+    assert admin.call("res.partner", "search_count", [("id", "in", [source1, source2])]) == 2
+    merged = admin.call("res.partner", "client_merge", [source1, source2], target)
+    assert merged == preview
+    assert admin.call("res.partner", "search_count", [("id", "in", [source1, source2])]) == 0
+    [row] = admin.call("res.partner", "read", [target], ["email_ids", "phone_ids", "external_ref"])
+    assert len(row["email_ids"]) == 1 and len(row["phone_ids"]) == 1 and row["external_ref"] == "MRG-T"
+    [again] = admin.call("res.partner", "client_upsert", [{"external_ref": "MRG-S2", "name": "Merge Target"}])
+    assert again == {"external_ref": "MRG-S2", "id": target, "created": False}

@@ -90,7 +90,12 @@ class ResPartner(models.Model):
         found = self.with_context(active_test=False).search_fetch(
             [("external_ref", "in", list(refs))], ["external_ref", "company_id"]
         )
-        return {(p.company_id.id or 0, p.external_ref): p.id for p in found}
+        result = {}
+        # References of merged clients lead to the client that absorbed them.
+        for alias in self.env["crm.client.external.ref.alias"].sudo().search([("external_ref", "in", list(refs))]):
+            result[(alias.company_id.id or 0, alias.external_ref)] = alias.partner_id.id
+        result.update({(p.company_id.id or 0, p.external_ref): p.id for p in found})
+        return result
 
     @api.model
     def _client_upsert_company_key(self, record):

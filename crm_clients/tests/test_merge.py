@@ -1,0 +1,120 @@
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import CrmClientsCase
+
+
+@tagged("post_install", "-at_install")
+class TestClientMerge(CrmClientsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Email = cls.env["crm.client.email"]
+        cls.target = cls.create_client(
+            name="Target",
+            external_ref="T-1",
+            priority="1",
+            email="biuro@target.pl",
+            client_status_id=cls.status_active.id,
+        )
+        cls.src1 = cls.create_client(
+            name="Source One",
+            external_ref="S-1",
+            priority="3",
+            email="BIURO@target.pl",
+            is_supplier=True,
+            category_id=[(0, 0, {"name": "Merged tag"})],
+        )
+        cls.src2 = cls.create_client(name="Source Two", external_ref="S-2", phone="+48 22 123 45 67")
+        cls.src1.email_ids.write({"is_invoicing": True})
+        cls.src1.email_ids.action_lock()
+        Email.create({"partner_id": cls.src2.id, "email": "extra@source.pl"})
+        cls.person = cls.Partner.create({"name": "Person of Source Two", "parent_id": cls.src2.id})
+        cls.src2.message_post(body="Note on source two")
+        cls.env["ir.attachment"].create(
+            {"name": "contract.pdf", "raw": b"%PDF", "res_model": "res.partner", "res_id": cls.src1.id}
+        )
+        Relation = cls.env["crm.client.relation"]
+        referral = cls.env.ref("crm_clients.relation_type_referral")
+        cls.other = cls.create_client(name="Other")
+        Relation.create({"left_partner_id": cls.src1.id, "type_id": referral.id, "right_partner_id": cls.target.id})
+        Relation.create({"left_partner_id": cls.src2.id, "type_id": referral.id, "right_partner_id": cls.other.id})
+
+    def _sources(self):
+        return (self.src1 | self.src2).ids
+
+    def test_preview_changes_nothing(self):
+        preview = self.Partner.client_merge_preview(self._sources(), self.target.id)
+        self.assertEqual(preview["target_id"], self.target.id)
+        self.assertEqual(preview["merged_ids"], self._sources())
+        self.assertGreaterEqual(preview["moved"]["crm.client.email"], 2)
+        self.assertEqual(preview["moved"]["ir.attachment"], 1)
+        self.assertTrue((self.src1 | self.src2).exists())
+
+    def test_everything_ends_up_on_the_target(self):
+        messages = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", [self.target.id, *self._sources()])]
+        )
+        result = self.Partner.client_merge(self._sources(), self.target.id)
+        self.assertEqual(result["merged_ids"], self._sources())
+        self.assertFalse((self.src1 | self.src2).exists())
+        target = self.target
+        # Number, reference and status stay; stars become the highest; types and tags add up.
+        self.assertEqual(
+            (target.external_ref, target.client_status_id, target.priority), ("T-1", self.status_active, "3")
+        )
+        self.assertTrue(target.is_supplier)
+        self.assertIn("Merged tag", target.category_id.mapped("name"))
+        # Duplicate lines collapse, locked wins; other lines move.
+        self.assertEqual(sorted(target.email_ids.mapped("email")), ["biuro@target.pl", "extra@source.pl"])
+        merged_line = target.email_ids.filtered(lambda e: e.email == "biuro@target.pl")
+        self.assertTrue(merged_line.locked and merged_line.is_invoicing and merged_line.is_primary)
+        self.assertEqual(target.phone_ids.number, "+48221234567")
+        # Contacts, messages, attachments move.
+        self.assertEqual(self.person.parent_id, target)
+        self.assertEqual(
+            self.env["ir.attachment"].search_count([("res_model", "=", "res.partner"), ("res_id", "=", target.id)]), 1
+        )
+        self.assertEqual(set(messages.mapped("res_id")), {target.id}, "every message moved")
+        self.assertIn("Source One", target.message_ids[0].body)
+        # A relation to itself is dropped; the other one now starts from the target.
+        self.assertEqual(target.client_relation_ids.right_partner_id, self.other)
+        # The sources' references are aliases of the target.
+        [result] = self.Partner.client_upsert([{"external_ref": "S-1", "name": "Target"}])
+        self.assertEqual((result["id"], result["created"]), (target.id, False))
+
+    def test_refusals(self):
+        with self.assertRaisesRegex(UserError, "into itself"):
+            self.Partner.client_merge([self.target.id], self.target.id)
+        with self.assertRaisesRegex(UserError, "one of its parents"):
+            self.Partner.client_merge([self.src2.id], self.person.id)
+        company_b = self.env["res.company"].create({"name": "Merge B"})
+        elsewhere = self.create_client(name="Elsewhere", company_id=company_b.id)
+        self.target.company_id = self.env.company
+        with self.assertRaisesRegex(UserError, "different companies"):
+            self.Partner.client_merge([elsewhere.id], self.target.id)
+        user = new_test_user(
+            self.env,
+            login="merge_user",
+            groups="base.group_user,base.group_partner_manager,crm_clients.group_client_user",
+        )
+        with self.assertRaises(AccessError):
+            self.Partner.with_user(user).client_merge(self._sources(), self.target.id)
+        self.assertTrue((self.src1 | self.src2).exists())
+
+    def test_failure_in_the_middle_changes_nothing(self):
+        before = (self.target.email_ids.ids, self.person.parent_id, self.src1.email_ids.ids)
+
+        def boom(*args, **kwargs):
+            raise UserError("injected failure")
+
+        with (
+            patch.object(type(self.Partner), "_client_merge_values", boom),
+            self.assertRaisesRegex(UserError, "injected"),
+        ):
+            self.Partner.client_merge(self._sources(), self.target.id)
+        self.env.invalidate_all()
+        self.assertTrue((self.src1 | self.src2).exists())
+        self.assertEqual((self.target.email_ids.ids, self.person.parent_id, self.src1.email_ids.ids), before)
