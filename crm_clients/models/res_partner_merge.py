@@ -179,6 +179,7 @@ class ResPartner(models.Model):
                     )
                     has_primary = has_primary or line.is_primary
                     kept[key] = line
+        return True
 
     def _client_merge_relations(self, target):
         Relation = self.env["crm.client.relation"]

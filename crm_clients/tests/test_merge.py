@@ -108,7 +108,7 @@ class TestClientMerge(CrmClientsCase):
         before = (self.target.email_ids.ids, self.person.parent_id, self.src1.email_ids.ids)
 
         def boom(*args, **kwargs):
-            raise UserError("injected failure")
+            raise RuntimeError("injected failure")
 
         with (
             patch.object(type(self.Partner), "_client_merge_values", boom),
