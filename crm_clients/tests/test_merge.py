@@ -112,7 +112,7 @@ class TestClientMerge(CrmClientsCase):
 
         with (
             patch.object(type(self.Partner), "_client_merge_values", boom),
-            self.assertRaisesRegex(UserError, "injected"),
+            self.assertRaisesRegex(RuntimeError, "injected"),
         ):
             self.Partner.client_merge(self._sources(), self.target.id)
         self.env.invalidate_all()
