@@ -123,6 +123,14 @@ class ResPartner(models.Model):
         context={"default_is_billing_entity": True, "default_is_company": True, "default_type": "invoice"},
     )
 
+    client_archived_with_id = fields.Many2one(
+        "res.partner",
+        string="Archived With",
+        copy=False,
+        index="btree_not_null",
+        help="The client whose archiving archived this contact or entity: restoring it restores this one.",
+    )
+
     # Relations
     client_relation_ids = fields.Many2many(
         "crm.client.relation",
@@ -460,6 +468,8 @@ class ResPartner(models.Model):
             self._client_apply_channel_plan(channel_plan)
         if "parent_id" in vals and not vals["parent_id"] and not self.env.context.get(SKIP_CLIENT_DEFAULTS):
             self._client_assign_defaults()
+        if "active" in vals and not self.env.context.get("crm_clients_cascade"):
+            self._client_cascade_active(bool(vals["active"]))
         if "active" in vals and not vals["active"] and (lost := self.filtered("is_default_billing")):
             # An archived entity is never proposed: the oldest active one takes over.
             lost.write({"is_default_billing": False})
@@ -665,6 +675,23 @@ class ResPartner(models.Model):
         if entity:
             result["invoice"] = entity.id
         return result
+
+    def _client_cascade_active(self, active):
+        """Archiving a client archives its contacts and billing entities (not the partners
+        of active users); restoring it restores exactly those."""
+        cascade = self.with_context(crm_clients_cascade=True, active_test=False)
+        if not active:
+            children = self.child_ids.filtered(lambda c: c.active and not c.user_ids.filtered("active"))
+            for parent in self:
+                mine = children.filtered(lambda c, p=parent: c.parent_id == p)
+                if mine:
+                    mine.with_context(crm_clients_cascade=True).write(
+                        {"active": False, "client_archived_with_id": parent.id}
+                    )
+        else:
+            archived = cascade.search([("client_archived_with_id", "in", self.ids), ("active", "=", False)])
+            if archived:
+                archived.write({"active": True, "client_archived_with_id": False})
 
     # Partner field -> (line model, what the line is: primary or mobile)
     _CHANNEL_FIELDS = {

@@ -62,6 +62,29 @@ class ResPartner(models.Model):
             pending = [i for i in pending if i not in ready]
         return results
 
+    @api.model
+    def load(self, fields, data):
+        """Importing rows that carry an external reference updates the clients that have
+        it instead of creating duplicates (as client_upsert does)."""
+        if (
+            "external_ref" not in fields
+            or "id" in fields
+            or ".id" in fields
+            or self.env.context.get("crm_clients_import_no_match")
+        ):
+            return super().load(fields, data)
+        position = fields.index("external_ref")
+        company_position = fields.index("company_id/.id") if "company_id/.id" in fields else None
+        refs = {str(row[position]).strip() for row in data if row[position]}
+        existing = self._client_find_by_external_refs(refs)
+        rows = []
+        for row in data:
+            ref = str(row[position]).strip() if row[position] else ""
+            company = int(row[company_position]) if company_position is not None and row[company_position] else 0
+            partner_id = existing.get((company, ref)) if ref else None
+            rows.append([*row, str(partner_id) if partner_id else ""])
+        return super().load([*fields, ".id"], rows)
+
     # ---- Helpers ----
 
     @api.model

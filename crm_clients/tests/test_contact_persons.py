@@ -76,3 +76,15 @@ class TestContactPersons(CrmClientsCase):
         # tests, with invoices); a plain contact person without documents goes.
         self.piotr.unlink()
         self.assertFalse(self.piotr.exists())
+
+    def test_archiving_cascades_and_restoring_brings_back_exactly_that(self):
+        entity = self.Partner.create({"name": "Entity", "parent_id": self.client.id, "is_billing_entity": True})
+        self.piotr.action_archive()  # archived on its own, before
+        user = self.env["res.users"].create({"name": "Anna", "login": "anna_user", "partner_id": self.anna.id})
+        self.client.action_archive()
+        self.assertFalse(entity.active)
+        self.assertTrue(self.anna.active, "an active user's partner stays active")
+        self.client.action_unarchive()
+        self.assertTrue(entity.active)
+        self.assertFalse(self.piotr.active, "archived before the client: stays archived")
+        self.assertTrue(user.active)

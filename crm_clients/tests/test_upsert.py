@@ -153,3 +153,14 @@ class TestClientUpsert(CrmClientsCase):
         b = self.upsert({"external_ref": "UP-12", "name": "In B", "company_id": company_b.id})[0]
         self.assertTrue(a["created"] and b["created"])
         self.assertNotEqual(a["id"], b["id"])
+
+    def test_import_matches_on_external_ref(self):
+        [existing] = self.upsert({"external_ref": "IMP-1", "name": "Imported Before"})
+        result = self.Partner.load(
+            ["external_ref", "name", "city"],
+            [["IMP-1", "Imported Again", "Kraków"], ["IMP-2", "Imported New", "Gdańsk"]],
+        )
+        self.assertFalse(result["messages"], result["messages"])
+        self.assertEqual(result["ids"][0], existing["id"])
+        self.assertEqual(self.Partner.browse(existing["id"]).city, "Kraków")
+        self.assertEqual(self.Partner.search_count([("external_ref", "in", ["IMP-1", "IMP-2"])]), 2)
