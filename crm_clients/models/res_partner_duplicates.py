@@ -19,6 +19,7 @@ class ResPartner(models.Model):
     def client_find_duplicates(self, domain=None):
         """Groups of clients that are likely the same: by normalized tax ID, email, phone
         and name. ``domain`` narrows the clients compared (access rules apply)."""
+        self.env.flush_all()  # the queries below read the tables directly
         clients = self._search(expression.AND([domain or [], [("is_client", "=", True)]]))
         ids = clients.subselect()
         groups = []

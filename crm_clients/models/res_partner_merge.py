@@ -100,6 +100,7 @@ class ResPartner(models.Model):
 
     def _client_merge_counts(self):
         """{model: number of its records that point to these partners}."""
+        self.env.flush_all()  # counted in SQL
         cr = self.env.cr
         tables = {Model._table: name for name, Model in self.env.registry.items() if not Model._abstract}
         counts = {}
@@ -136,6 +137,7 @@ class ResPartner(models.Model):
     # ---- Merging ----
 
     def _client_merge_into(self, target):
+        self.env.flush_all()  # part of the moves are done in SQL
         self._client_merge_channels(target)
         self._client_merge_relations(target)
         self._client_merge_aliases(target)

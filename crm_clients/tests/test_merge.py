@@ -118,3 +118,41 @@ class TestClientMerge(CrmClientsCase):
         self.env.invalidate_all()
         self.assertTrue((self.src1 | self.src2).exists())
         self.assertEqual((self.target.email_ids.ids, self.person.parent_id, self.src1.email_ids.ids), before)
+
+
+@tagged("post_install", "-at_install")
+class TestMergeScreens(CrmClientsCase):
+    def test_wizard_from_the_list_previews_and_merges(self):
+        keep = self.create_client(name="Keep Me", email="a@keep.pl")
+        gone = self.create_client(name="Keep Me too", email="A@keep.pl")
+        wizard = (
+            self.env["crm.client.merge.wizard"]
+            .with_context(active_model="res.partner", active_ids=[gone.id, keep.id])
+            .create({})
+        )
+        self.assertEqual(wizard.target_id, keep, "the oldest client is proposed")
+        self.assertIn("Client Email", wizard.preview)
+        action = wizard.action_merge()
+        self.assertEqual(action["res_id"], keep.id)
+        self.assertFalse(gone.exists())
+        self.assertEqual(len(keep.email_ids), 1)
+
+    def test_wizard_shows_why_a_merge_is_refused(self):
+        company_b = self.env["res.company"].create({"name": "Wizard B"})
+        keep = self.create_client(name="Here", company_id=self.env.company.id)
+        other = self.create_client(name="There", company_id=company_b.id)
+        wizard = self.env["crm.client.merge.wizard"].create(
+            {"partner_ids": [(6, 0, (keep | other).ids)], "target_id": keep.id}
+        )
+        self.assertIn("different companies", wizard.preview)
+
+    def test_duplicates_screen_lists_groups_with_a_merge_button(self):
+        a = self.create_client(name="Twin Sp. z o.o.")
+        b = self.create_client(name="TWIN sp. z o.o.")
+        action = self.env["crm.client.duplicate.group"].action_find()
+        groups = self.env["crm.client.duplicate.group"].search(action["domain"])
+        group = groups.filtered(lambda g: g.reason == "name" and g.key == "twin")
+        self.assertEqual(group.partner_ids, a | b, groups.filtered(lambda g: g.reason == "name").mapped("key"))
+        merge = group.action_merge()
+        self.assertEqual(merge["res_model"], "crm.client.merge.wizard")
+        self.assertEqual(merge["context"]["active_ids"], (a | b).ids)

@@ -1,0 +1,2 @@
+from . import crm_client_duplicate_group
+from . import crm_client_merge_wizard
