@@ -57,10 +57,88 @@ class ResPartner(models.Model):
             ready = [i for i in pending if self._client_upsert_parent_ready(records[i], context)]
             if not ready:
                 ready = pending  # unknown parents: each record reports its own error
-            for index in ready:
-                results[index] = self._client_upsert_one(records[index], context)
+            for index, result in self._client_upsert_batch([(i, records[i]) for i in ready], context):
+                results[index] = result
             pending = [i for i in pending if i not in ready]
         return results
+
+    @api.model
+    def _client_upsert_batch(self, indexed_records, context):
+        """New clients without lines are created in one batch (the ORM's fast path); if the
+        batch fails, each record goes again on its own so that only the bad ones fail.
+        Existing clients and records with lines go one by one."""
+        simple, single = [], []
+        seen_refs = set()
+        indexed_records = list(self._client_upsert_skip_unchanged(indexed_records, context))
+        for index, record in indexed_records:
+            if isinstance(record, dict) and "__unchanged__" in record:
+                yield index, record["__unchanged__"]
+                continue
+            ref = str(record.get("external_ref") or "").strip() if isinstance(record, dict) else ""
+            key = (self._client_upsert_company_key(record), ref) if isinstance(record, dict) else None
+            if (
+                ref
+                and key not in context["partners"]
+                and key not in seen_refs
+                and not any(record.get(k) for k in ("emails", "phones", "billing_entities"))
+            ):
+                try:
+                    vals = self._client_upsert_vals(record, context)
+                except (UpsertRecordError, UserError, ValidationError, ValueError, TypeError) as exc:
+                    yield index, {"external_ref": ref, "error": self._client_upsert_message(exc)}
+                    continue
+                seen_refs.add(key)
+                simple.append((index, ref, {**vals, "external_ref": ref}))
+            else:
+                single.append((index, record))
+        if simple:
+            try:
+                with self.env.cr.savepoint():
+                    partners = self.create([vals for _index, _ref, vals in simple])
+                    self.env.flush_all()
+            except errors.UniqueViolation as exc:
+                if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
+                    raise ConcurrentUpsert(str(exc)) from exc
+                single += [(index, self._client_upsert_source(indexed_records, index)) for index, _r, _v in simple]
+            except (UserError, ValidationError, AccessError, MissingError, ValueError, TypeError, errors.Error):
+                single += [(index, self._client_upsert_source(indexed_records, index)) for index, _r, _v in simple]
+            else:
+                for (index, ref, _vals), partner in zip(simple, partners, strict=True):
+                    context["partners"][(partner.company_id.id or 0, ref)] = partner.id
+                    yield index, {"external_ref": ref, "id": partner.id, "created": True}
+        for index, record in sorted(single, key=lambda item: item[0]):
+            yield index, self._client_upsert_one(record, context)
+
+    @api.model
+    def _client_upsert_skip_unchanged(self, indexed_records, context):
+        """Existing clients whose values are all already there answer at once: no
+        savepoint, no write. Their fields are read for the whole batch together."""
+        candidates = {}
+        for index, record in indexed_records:
+            if isinstance(record, dict) and not any(record.get(k) for k in ("emails", "phones", "billing_entities")):
+                ref = str(record.get("external_ref") or "").strip()
+                partner_id = context["partners"].get((self._client_upsert_company_key(record), ref)) if ref else None
+                if partner_id:
+                    candidates[index] = partner_id
+        partners = self.browse(list(dict.fromkeys(candidates.values())))  # one prefetch for all
+        by_id = {partner.id: partner for partner in partners}
+        for index, record in indexed_records:
+            partner_id = candidates.get(index)
+            if partner_id:
+                try:
+                    vals = self._client_upsert_vals(record, context)
+                    unchanged = not by_id[partner_id]._client_upsert_changes(vals)
+                except (UpsertRecordError, UserError, ValidationError, ValueError, TypeError):
+                    unchanged = False  # the record's own pass reports the error
+                if unchanged:
+                    ref = str(record["external_ref"]).strip()
+                    yield index, {"__unchanged__": {"external_ref": ref, "id": partner_id, "created": False}}
+                    continue
+            yield index, record
+
+    @api.model
+    def _client_upsert_source(self, indexed_records, wanted):
+        return next(record for index, record in indexed_records if index == wanted)
 
     @api.model
     def load(self, fields, data):

@@ -42,7 +42,7 @@ def fresh_database(name, modules):
 class Server:
     """One Odoo server (threaded, like `odoo-bin` without workers) serving the databases."""
 
-    def __init__(self, port):
+    def __init__(self, port, workers=0):
         self.port = port
         self.log = open(LOGS / "bench-server.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -83,3 +83,23 @@ class Server:
     def stop(self):
         self.process.terminate()
         self.process.wait(30)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def valid_nip(n):
+    """A valid NIP (official weights) derived from n."""
+    weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+    base = 100000000 + n * 7919 % 900000000
+    for bump in range(20):
+        digits = f"{base + bump:09d}"
+        check = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+        if check < 10:
+            return digits + str(check)
+    raise ValueError(n)
