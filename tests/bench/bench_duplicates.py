@@ -1,0 +1,72 @@
+"""Benchmark: client_find_duplicates on 100,000 clients (goal: under 5 s), with the query
+plans in the output. The clients are cloned in SQL from one client made by the ORM, with
+some shared tax IDs, emails, phones and names."""
+
+import sys
+import time
+
+from common import Server
+from common import free_port
+from common import fresh_database
+
+DB = "crm_bench_duplicates"
+COUNT, GOAL = 100_000, 5.0
+
+
+def main():
+    print(f"installing crm_clients in {DB}...", flush=True)
+    fresh_database(DB, "crm_clients")
+    server = Server(free_port())
+    try:
+        call = server.session(DB)
+        [template] = call("res.partner", "create", [{"name": "Template", "is_company": True}])
+        import psycopg2
+
+        with psycopg2.connect(dbname=DB) as conn, conn.cursor() as cr:
+            cr.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' AND column_name != 'id'"
+            )
+            columns = [row[0] for row in cr.fetchall()]
+            overrides = {
+                "name": "'Client ' || (n %% 90000)",  # 10,000 names shared by two clients
+                "complete_name": "'Client ' || (n %% 90000)",
+                "vat": "CASE WHEN n %% 50 = 0 THEN 'PL' || lpad((n %% 1000)::text, 10, '0') ELSE lpad(n::text, 10, '0') END",
+                "email": "'c' || (n %% 95000) || '@example.com'",
+                "email_normalized": "'c' || (n %% 95000) || '@example.com'",
+                "phone_sanitized": "'+4822' || lpad((n %% 97000)::text, 7, '0')",
+                "client_number": "'B' || n",
+                "external_ref": "NULL",
+            }
+            select = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
+            cr.execute(
+                f'INSERT INTO res_partner ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) '
+                f"SELECT {select} FROM res_partner t, generate_series(1, %s) n WHERE t.id = %s",
+                [COUNT, template],
+            )
+            cr.execute("ANALYZE res_partner")
+        start = time.perf_counter()
+        groups = call("res.partner", "client_find_duplicates")
+        elapsed = time.perf_counter() - start
+        by_reason = {}
+        for group in groups:
+            by_reason[group["reason"]] = by_reason.get(group["reason"], 0) + 1
+        print(f"client_find_duplicates on {COUNT} clients: {elapsed:.2f} s, groups {by_reason} (goal < {GOAL} s)")
+        with psycopg2.connect(dbname=DB) as conn, conn.cursor() as cr:
+            cr.execute(
+                """EXPLAIN ANALYZE SELECT key, array_agg(id) FROM (
+                       SELECT id, regexp_replace(upper(regexp_replace(vat, '[^0-9A-Za-z]', '', 'g')), '^PL(?=[0-9])', '') AS key
+                         FROM res_partner WHERE active AND is_client AND vat IS NOT NULL) t
+                   GROUP BY key HAVING count(*) > 1"""
+            )
+            print("plan of the tax ID query:")
+            print("\n".join("    " + row[0] for row in cr.fetchall()))
+    finally:
+        server.stop()
+    if elapsed >= GOAL:
+        print("GOAL MISSED")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
