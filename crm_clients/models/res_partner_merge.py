@@ -109,17 +109,18 @@ class ResPartner(models.Model):
             if count:
                 counts[model] = counts.get(model, 0) + count
 
+        # One count per table: a record pointing to the sources through several columns
+        # (an order's customer, invoice and delivery addresses) is one record moved.
+        columns_by_table = {}
         for table, column in self.env["base.partner.merge.automatic.wizard"]._get_fk_on("res_partner"):
-            if table == "res_partner" and column in ("commercial_partner_id",):
+            if table == "res_partner" and column == "commercial_partner_id":
                 continue  # follows parent_id
-            cr.execute(
-                SQL(
-                    "SELECT count(*) FROM %s WHERE %s IN %s",
-                    SQL.identifier(table),
-                    SQL.identifier(column),
-                    tuple(self.ids),
-                )
-            )
+            columns_by_table.setdefault(table, []).append(column)
+        for table, columns in columns_by_table.items():
+            cr.execute("SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = 'id'", [table])
+            counted = SQL("count(DISTINCT id)") if cr.rowcount else SQL("count(*)")
+            condition = SQL(" OR ").join(SQL("%s IN %s", SQL.identifier(column), tuple(self.ids)) for column in columns)
+            cr.execute(SQL("SELECT %s FROM %s WHERE %s", counted, SQL.identifier(table), condition))
             add(tables.get(table, table), cr.fetchone()[0])
         for model, fields in (
             ("mail.message", ("model", "res_id")),

@@ -62,3 +62,31 @@ class TestSaleBillingEntity(SaleCommon):
         invoice = order._create_invoices()
         self.assertEqual(invoice.partner_id, self.entity)
         self.assertEqual(invoice.commercial_partner_id, self.entity)
+
+
+@tagged("post_install", "-at_install")
+class TestMergeKeepsDocuments(SaleCommon):
+    def test_orders_and_invoices_move_to_the_target(self):
+        Partner = self.env["res.partner"]
+        target = Partner.create({"name": "Merge Target", "is_company": True})
+        sources = Partner.create([{"name": f"Merge Source {i}", "is_company": True} for i in range(3)])
+        for partner in target | sources:
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": partner.id,
+                    "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1})],
+                }
+            )
+            order.action_confirm()
+            order.order_line.qty_delivered = 1
+            order._create_invoices()
+        everyone = (target | sources).ids
+        orders_before = self.env["sale.order"].search_count([("partner_id", "in", everyone)])
+        invoices_before = self.env["account.move"].search_count([("partner_id", "in", everyone)])
+        result = Partner.client_merge(sources.ids, target.id)
+        self.assertEqual(result["moved"]["sale.order"], 3)
+        self.assertEqual(self.env["sale.order"].search_count([("partner_id", "=", target.id)]), orders_before)
+        self.assertEqual(self.env["account.move"].search_count([("partner_id", "=", target.id)]), invoices_before)
+        self.assertEqual(
+            self.env["account.move"].search_count([("commercial_partner_id", "=", target.id)]), invoices_before
+        )
