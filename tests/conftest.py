@@ -60,7 +60,7 @@ class Session:
         return self.models.execute_kw(self.server.db, self.uid, self.password, model, method, list(args), kwargs)
 
 
-def start_server(database, workers=0):
+def start_server(database, workers=0, new_session=False):
     port = free_port()
     log = open(ROOT / ".local" / "logs" / f"e2e-server-{database}-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
@@ -84,6 +84,7 @@ def start_server(database, workers=0):
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=new_session,  # its own process group, to be killed as a whole
     )
     deadline = time.monotonic() + 120
     proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/xmlrpc/2/common")
