@@ -91,3 +91,51 @@ def _call(session, sources, target):
         return session.call("res.partner", "client_merge", sources, target)
     except Exception as exc:  # noqa: BLE001 - the server is killed on purpose
         return exc
+
+
+def test_two_merges_of_the_same_source_at_once(live_odoo):
+    """Two users merge the same source into two different clients at the same moment on
+    a 2-worker server: one merge wins, the other is refused, and nothing is lost."""
+    server = start_server(live_odoo.db, workers=2)
+    try:
+        admin = server.login("admin", "admin")
+        made = admin.call(
+            "res.partner",
+            "client_upsert",
+            [{"external_ref": f"RACE-{name}", "name": f"Race {name}", "is_company": True} for name in ("A", "B", "S")],
+        )
+        target_a, target_b, source = (r["id"] for r in made)
+        admin.call("res.partner", "create", [{"name": f"Race contact {i}", "parent_id": source} for i in range(30)])
+        for i in range(30):
+            admin.call("res.partner", "message_post", [source], body=f"note {i}")
+        barrier = threading.Barrier(2)
+        outcomes = {}
+
+        def merge(target):
+            session = server.login("admin", "admin")
+            barrier.wait(30)
+            try:
+                outcomes[target] = session.call("res.partner", "client_merge", [source], target)
+            except Exception as exc:  # noqa: BLE001 - one of the two must be refused
+                outcomes[target] = exc
+
+        threads = [threading.Thread(target=merge, args=(t,)) for t in (target_a, target_b)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        winners = [t for t, outcome in outcomes.items() if isinstance(outcome, dict)]
+        losers = [outcome for outcome in outcomes.values() if not isinstance(outcome, dict)]
+        assert len(winners) == 1 and len(losers) == 1, outcomes
+        assert "do not exist" in str(losers[0])
+        [winner] = winners
+        assert admin.call("res.partner", "search_count", [("id", "=", source)]) == 0
+        assert admin.call("res.partner", "search_count", [("parent_id", "=", winner)]) == 30
+        notes = admin.call(
+            "mail.message",
+            "search_count",
+            [("model", "=", "res.partner"), ("res_id", "=", winner), ("body", "ilike", "note ")],
+        )
+        assert notes == 30
+    finally:
+        server.stop()

@@ -5,11 +5,15 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 # Legal forms and noise words left out when comparing names ("Kowalski Sp. z o.o." and
-# "KOWALSKI spółka z o.o." are the same name).
+# "KOWALSKI spółka z o.o." are the same name), matched once punctuation became spaces.
 _NAME_NOISE = (
     r"\m(sp z o o|spółka z o o|spolka z o o|spółka z ograniczoną odpowiedzialnością|z o o|sp k a|s a|sp j|sp k|"
     r"sp p|s c|gmbh|ltd|inc|llc|sarl|s r l|b v|ab|oy|spółka|spolka|sp)\M"
 )
+# Similar names are compared within blocks of names starting alike; a larger block is too
+# generic to say anything ("Client 1", "Client 2", ...) and is skipped.
+_BLOCK_MAX = 200
+_SIMILARITY = 0.6
 
 
 class ResPartner(models.Model):
@@ -17,23 +21,30 @@ class ResPartner(models.Model):
 
     @api.model
     def client_find_duplicates(self, domain=None):
-        """Groups of clients that are likely the same: by normalized tax ID, email, phone
-        and name. ``domain`` narrows the clients compared (access rules apply)."""
+        """Groups of clients that are likely the same: by normalized tax ID, email, phone,
+        name, and similar names. ``domain`` narrows the clients compared (access rules
+        apply)."""
         self.env.flush_all()  # the queries below read the tables directly
-        clients = self._search(expression.AND([domain or [], [("is_client", "=", True)]]))
-        ids = clients.subselect()
+        ids = self._search(expression.AND([domain or [], [("is_client", "=", True)]])).subselect()
+        cr = self.env.cr
         groups = []
         for reason, query in (
             ("vat", self._client_duplicates_vat_sql(ids)),
             ("email", self._client_duplicates_email_sql(ids)),
             ("phone", self._client_duplicates_phone_sql(ids)),
-            ("name", self._client_duplicates_name_sql(ids)),
         ):
-            self.env.cr.execute(query)
-            groups += [
-                {"reason": reason, "key": key, "partner_ids": partner_ids}
-                for key, partner_ids in self.env.cr.fetchall()
-            ]
+            cr.execute(query)
+            groups += [{"reason": reason, "key": key, "partner_ids": partner_ids} for key, partner_ids in cr.fetchall()]
+        self._client_name_keys(ids)
+        try:
+            cr.execute(
+                """SELECT key, array_agg(id ORDER BY id) FROM crm_client_duplicate_name_keys
+                    GROUP BY key HAVING count(*) > 1 ORDER BY key"""
+            )
+            groups += [{"reason": "name", "key": key, "partner_ids": partner_ids} for key, partner_ids in cr.fetchall()]
+            groups += self._client_similar_name_groups()
+        finally:
+            cr.execute("DROP TABLE IF EXISTS crm_client_duplicate_name_keys")
         return groups
 
     @api.model
@@ -86,19 +97,67 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _client_duplicates_name_sql(self, ids):
-        return SQL(
-            """
-            SELECT key, array_agg(id ORDER BY id) FROM (
-                SELECT id, btrim(regexp_replace(
-                           regexp_replace(regexp_replace(lower(name), '[^[:alnum:]]+', ' ', 'g'), %s, ' ', 'g'),
-                           ' +', ' ', 'g')) AS key
-                  FROM res_partner WHERE id IN %s AND name IS NOT NULL
-            ) t
-             WHERE length(key) > 2
-             GROUP BY key HAVING count(*) > 1
-             ORDER BY key
-            """,
-            _NAME_NOISE,
-            ids,
+    def _client_name_keys(self, ids):
+        """Normalized names of the compared clients, computed once per call (the regular
+        expressions are the expensive part) into a temporary table."""
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS crm_client_duplicate_name_keys")
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMPORARY TABLE crm_client_duplicate_name_keys AS
+                SELECT id, key, left(key, 4) AS block FROM (
+                    SELECT id, btrim(regexp_replace(
+                               regexp_replace(regexp_replace(lower(name), '[^[:alnum:]]+', ' ', 'g'), %s, ' ', 'g'),
+                               ' +', ' ', 'g')) AS key
+                      FROM res_partner WHERE id IN %s AND name IS NOT NULL
+                ) t WHERE length(key) > 2
+                """,
+                _NAME_NOISE,
+                ids,
+            )
         )
+
+    @api.model
+    def _client_similar_name_groups(self):
+        """Names that differ a little (a typo, a missing word): trigram similarity of the
+        normalized names within blocks of names starting alike; connected groups."""
+        cr = self.env.cr
+        cr.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        if not cr.rowcount:
+            return []
+        cr.execute(
+            SQL(
+                """
+                WITH keys AS (SELECT id, key, block FROM crm_client_duplicate_name_keys WHERE length(key) > 3),
+                     blocks AS (SELECT block FROM keys GROUP BY block HAVING count(*) BETWEEN 2 AND %s)
+                SELECT a.id, a.key, b.id
+                  FROM keys a JOIN keys b ON a.block = b.block AND a.id < b.id AND a.key <> b.key
+                 WHERE a.block IN (SELECT block FROM blocks) AND similarity(a.key, b.key) >= %s
+                 ORDER BY a.id, b.id
+                """,
+                _BLOCK_MAX,
+                _SIMILARITY,
+            )
+        )
+        parent, first_key = {}, {}
+
+        def root(node):
+            while parent.setdefault(node, node) != node:
+                parent[node] = parent[parent[node]]
+                node = parent[node]
+            return node
+
+        for left, key, right in cr.fetchall():
+            first_key.setdefault(left, key)
+            a, b = root(left), root(right)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        members = {}
+        for node in list(parent):
+            members.setdefault(root(node), []).append(node)
+        return [
+            {"reason": "name", "key": f"~{first_key.get(top, '')}", "partner_ids": sorted(group)}
+            for top, group in sorted(members.items())
+            if len(group) > 1
+        ]

@@ -9,13 +9,21 @@ merge runs in one savepoint: it happens entirely or not at all.
 """
 
 from markupsafe import Markup
-from psycopg2 import errors
+from psycopg2 import errorcodes, errors
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, mute_logger
 
 MERGE = "crm_clients_merge"
+
+
+class ConcurrentMerge(errors.SerializationFailure):
+    """A concurrent merge changed the same clients: replayed by Odoo."""
+
+    pgcode = errorcodes.SERIALIZATION_FAILURE
+
+
 # Foreign keys merged by their own rules below, not moved blindly.
 _OWN_TABLES = {
     ("crm_client_email", "partner_id"),
@@ -214,7 +222,15 @@ class ResPartner(models.Model):
         Alias.search([("partner_id", "in", self.ids)]).write({"partner_id": target.id})
         refs = [(source.external_ref, source.company_id.id) for source in self if source.external_ref]
         self.write({"external_ref": False})
-        Alias.create([{"partner_id": target.id, "external_ref": ref, "company_id": company} for ref, company in refs])
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                Alias.create(
+                    [{"partner_id": target.id, "external_ref": ref, "company_id": company} for ref, company in refs]
+                )
+        except errors.UniqueViolation as exc:
+            # Another merge of the same source committed meanwhile: Odoo replays this
+            # request, which then finds the source gone and says so.
+            raise ConcurrentMerge(str(exc)) from exc
 
     def _client_merge_followers(self, target):
         """A source following a record the target already follows: one follower."""

@@ -22,7 +22,7 @@ class TestFindDuplicates(CrmClientsCase):
         )
         cls.d = cls.create_client(name="Unrelated Ltd")
         cls.env["crm.client.email"].create({"partner_id": cls.d.id, "email": "shared@line.pl"})
-        cls.e = cls.create_client(name="Unrelated Two", email="shared@line.pl")
+        cls.e = cls.create_client(name="Completely Different", email="shared@line.pl")
 
     def groups(self, domain=None):
         ours = self.a | self.b | self.c | self.d | self.e
@@ -50,3 +50,11 @@ class TestFindDuplicates(CrmClientsCase):
             self.assertEqual(set(group), {"reason", "key", "partner_ids"})
             self.assertIsInstance(group["key"], str)
             self.assertTrue(all(isinstance(i, int) for i in group["partner_ids"]))
+
+    def test_similar_names_are_grouped(self):
+        x = self.create_client(name="Przedsiębiorstwo Handlowe Wiśniewski")
+        y = self.create_client(name="Przedsiebiorstwo Handlowe Wisniewsky")
+        z = self.create_client(name="Przedsiębiorstwo Transportowe Zając")
+        groups = self.Partner.client_find_duplicates([("id", "in", (x | y | z).ids)])
+        similar = [g for g in groups if g["reason"] == "name" and g["key"].startswith("~")]
+        self.assertEqual([sorted(g["partner_ids"]) for g in similar], [sorted((x | y).ids)])

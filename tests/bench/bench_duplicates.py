@@ -10,6 +10,11 @@ from common import free_port
 from common import fresh_database
 
 DB = "crm_bench_duplicates"
+BASE = "initcap(substr(md5(({k})::text), 1, 8)) || ' ' || initcap(substr(md5(({k} + 1)::text), 1, 7)) || ' Sp. z o.o.'"
+NAME = (
+    f"CASE WHEN n %% 10 = 0 THEN left({BASE.format(k='n - 1')}, 14) || 'x' || substr({BASE.format(k='n - 1')}, 16) "
+    f"ELSE {BASE.format(k='n %% 90000')} END"
+)
 COUNT, GOAL = 100_000, 5.0
 
 
@@ -28,8 +33,10 @@ def main():
             )
             columns = [row[0] for row in cr.fetchall()]
             overrides = {
-                "name": "'Client ' || (n %% 90000)",  # 10,000 names shared by two clients
-                "complete_name": "'Client ' || (n %% 90000)",
+                # Varied names (pseudo words); 10,000 shared by two clients; every tenth a typo
+                # of its neighbour's (found by trigram similarity).
+                "name": NAME,
+                "complete_name": NAME,
                 "vat": "CASE WHEN n %% 50 = 0 THEN 'PL' || lpad((n %% 1000)::text, 10, '0') ELSE lpad(n::text, 10, '0') END",
                 "email": "'c' || (n %% 95000) || '@example.com'",
                 "email_normalized": "'c' || (n %% 95000) || '@example.com'",
