@@ -36,6 +36,12 @@ class TestClientMerge(CrmClientsCase):
         cls.env["ir.attachment"].create(
             {"name": "contract.pdf", "raw": b"%PDF", "res_model": "res.partner", "res_id": cls.src1.id}
         )
+        cls.follower = cls.create_client(name="Follower Partner")
+        cls.src1.message_subscribe(partner_ids=cls.follower.ids)
+        cls.target.message_subscribe(partner_ids=cls.follower.ids)  # the same follower on both: one
+        cls.src2.message_subscribe(partner_ids=cls.client_user.partner_id.ids)
+        cls.src2.activity_schedule("mail.mail_activity_data_todo", summary="Call back", user_id=cls.client_user.id)
+        cls.src1.activity_schedule("mail.mail_activity_data_todo", summary="Send offer", user_id=cls.client_user.id)
         Relation = cls.env["crm.client.relation"]
         referral = cls.env.ref("crm_clients.relation_type_referral")
         cls.other = cls.create_client(name="Other")
@@ -57,8 +63,23 @@ class TestClientMerge(CrmClientsCase):
         messages = self.env["mail.message"].search(
             [("model", "=", "res.partner"), ("res_id", "in", [self.target.id, *self._sources()])]
         )
+        activities_before = self.env["mail.activity"].search_count(
+            [("res_model", "=", "res.partner"), ("res_id", "in", [self.target.id, *self._sources()])]
+        )
+        followers_before = set(
+            self.env["mail.followers"]
+            .search([("res_model", "=", "res.partner"), ("res_id", "in", [self.target.id, *self._sources()])])
+            .partner_id.ids
+        )
         result = self.Partner.client_merge(self._sources(), self.target.id)
         self.assertEqual(result["merged_ids"], self._sources())
+        self.assertEqual(
+            self.env["mail.activity"].search_count(
+                [("res_model", "=", "res.partner"), ("res_id", "=", self.target.id)]
+            ),
+            activities_before,
+        )
+        self.assertEqual(set(self.target.message_partner_ids.ids), followers_before, "every follower, once")
         self.assertFalse((self.src1 | self.src2).exists())
         target = self.target
         # Number, reference and status stay; stars become the highest; types and tags add up.
