@@ -115,3 +115,10 @@ def live_odoo():
 @pytest.fixture(scope="session")
 def admin(live_odoo):
     return live_odoo.login("admin", "admin")
+
+
+def fault_of(call, *args, **kwargs):
+    """The message of the XML-RPC fault a call answers (it must answer one)."""
+    with pytest.raises(xmlrpc.client.Fault) as caught:
+        call(*args, **kwargs)
+    return caught.value.faultString

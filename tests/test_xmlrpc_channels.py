@@ -5,11 +5,7 @@ import xmlrpc.client
 
 import pytest
 
-
-def fault_of(call, *args, **kwargs):
-    with pytest.raises(xmlrpc.client.Fault) as caught:
-        call(*args, **kwargs)
-    return caught.value.faultString
+from .conftest import fault_of
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,11 @@
 """The client record over real XML-RPC against a live server, as an integrator uses it:
 Odoo marshals without allow_none, and access rights apply."""
 
-import xmlrpc.client
-
 import pytest
 
+from .conftest import fault_of
+
 NIP = "5261040828"
-
-
-def fault_of(call, *args, **kwargs):
-    with pytest.raises(xmlrpc.client.Fault) as caught:
-        call(*args, **kwargs)
-    return caught.value.faultString
 
 
 @pytest.fixture(scope="module")

@@ -64,36 +64,31 @@ class ResPartner(models.Model):
 
     @api.model
     def _client_duplicates_email_sql(self, ids):
-        return SQL(
-            """
-            SELECT key, array_agg(DISTINCT partner_id ORDER BY partner_id) FROM (
-                SELECT id AS partner_id, email_normalized AS key
-                  FROM res_partner WHERE id IN %s AND email_normalized IS NOT NULL
-                UNION
-                SELECT partner_id, email FROM crm_client_email WHERE partner_id IN %s AND is_valid
-            ) t
-             GROUP BY key HAVING count(DISTINCT partner_id) > 1
-             ORDER BY key
-            """,
-            ids,
-            ids,
-        )
+        return self._client_duplicates_channel_sql(ids, "email_normalized", "crm_client_email", "email")
 
     @api.model
     def _client_duplicates_phone_sql(self, ids):
+        return self._client_duplicates_channel_sql(ids, "phone_sanitized", "crm_client_phone", "number")
+
+    @api.model
+    def _client_duplicates_channel_sql(self, ids, partner_column, line_table, line_column):
+        """Clients sharing a normalized address or number: core's own normalized column
+        on the partner, and every valid line."""
         return SQL(
             """
             SELECT key, array_agg(DISTINCT partner_id ORDER BY partner_id) FROM (
-                SELECT id AS partner_id, phone_sanitized AS key
-                  FROM res_partner WHERE id IN %s AND phone_sanitized IS NOT NULL
+                SELECT id AS partner_id, %(partner_column)s AS key
+                  FROM res_partner WHERE id IN %(ids)s AND %(partner_column)s IS NOT NULL
                 UNION
-                SELECT partner_id, number FROM crm_client_phone WHERE partner_id IN %s AND is_valid
+                SELECT partner_id, %(line_column)s FROM %(line_table)s WHERE partner_id IN %(ids)s AND is_valid
             ) t
              GROUP BY key HAVING count(DISTINCT partner_id) > 1
              ORDER BY key
             """,
-            ids,
-            ids,
+            partner_column=SQL.identifier(partner_column),
+            line_table=SQL.identifier(line_table),
+            line_column=SQL.identifier(line_column),
+            ids=ids,
         )
 
     @api.model

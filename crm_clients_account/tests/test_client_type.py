@@ -4,9 +4,8 @@ from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 
-@tagged("post_install", "-at_install")
-class TestClientTypeFromInvoices(AccountTestInvoicingCommon):
-    def _post(self, move_type, partner):
+class InvoiceCase(AccountTestInvoicingCommon):
+    def _post(self, move_type, partner, post=True):
         move = self.env["account.move"].create(
             {
                 "move_type": move_type,
@@ -15,9 +14,13 @@ class TestClientTypeFromInvoices(AccountTestInvoicingCommon):
                 "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
             }
         )
-        move.action_post()
+        if post:
+            move.action_post()
         return move
 
+
+@tagged("post_install", "-at_install")
+class TestClientTypeFromInvoices(InvoiceCase):
     def test_first_invoice_makes_a_buyer_first_bill_a_supplier(self):
         client = self.env["res.partner"].create({"name": "Fresh Client", "is_company": True})
         contact = self.env["res.partner"].create({"name": "Buyer Person", "parent_id": client.id})
@@ -39,18 +42,11 @@ class TestClientTypeFromInvoices(AccountTestInvoicingCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestDocumentsProtectPartners(AccountTestInvoicingCommon):
+class TestDocumentsProtectPartners(InvoiceCase):
     def test_a_person_with_invoices_is_archived_not_deleted(self):
         client = self.env["res.partner"].create({"name": "Client With Docs", "is_company": True})
         person = self.env["res.partner"].create({"name": "Invoiced Person", "parent_id": client.id})
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": person.id,
-                "invoice_date": "2026-01-15",
-                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
-            }
-        )
+        move = self._post("out_invoice", person, post=False)
         with self.assertRaisesRegex(UserError, "Archive it instead"):
             person.unlink()
         with self.assertRaisesRegex(UserError, "Journal Entry"):
@@ -62,7 +58,7 @@ class TestDocumentsProtectPartners(AccountTestInvoicingCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestInvoiceBillingEntity(AccountTestInvoicingCommon):
+class TestInvoiceBillingEntity(InvoiceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -91,36 +87,20 @@ class TestInvoiceBillingEntity(AccountTestInvoicingCommon):
             self.assertEqual(form.partner_id, self.client, "vendor bills are not concerned")
 
     def test_printed_invoice_shows_the_entity_legal_name_and_tax_id(self):
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.entity.id,
-                "invoice_date": "2026-01-15",
-                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
-            }
-        )
-        move.action_post()
+        move = self._post("out_invoice", self.entity)
         html = self.env["ir.actions.report"]._render_qweb_html("account.report_invoice", move.ids)[0].decode()
         self.assertIn("Wiśniewski Usługi spółka z ograniczoną odpowiedzialnością", html)
         self.assertIn("5261040828", html)
 
     def test_financial_figures_include_the_entities(self):
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.entity.id,
-                "invoice_date": "2026-01-15",
-                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
-            }
-        )
-        move.action_post()
+        move = self._post("out_invoice", self.entity)
         self.assertIn(move, self.env["account.move"].search([("partner_id", "child_of", self.client.id)]))
         self.client.invalidate_recordset()
         self.assertGreater(self.client.total_invoiced, 0)
 
 
 @tagged("post_install", "-at_install")
-class TestInvoicingEmails(AccountTestInvoicingCommon):
+class TestInvoicingEmails(InvoiceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -139,18 +119,6 @@ class TestInvoicingEmails(AccountTestInvoicingCommon):
             ]
         )
 
-    def _invoice(self, partner):
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": "2026-01-15",
-                "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 100})],
-            }
-        )
-        move.action_post()
-        return move
-
     def _wizard(self, move):
         return (
             self.env["account.move.send.wizard"]
@@ -159,13 +127,13 @@ class TestInvoicingEmails(AccountTestInvoicingCommon):
         )
 
     def test_invoices_go_to_the_invoicing_emails(self):
-        wizard = self._wizard(self._invoice(self.client))
+        wizard = self._wizard(self._post("out_invoice", self.client))
         self.assertEqual(sorted(wizard.mail_partner_ids.mapped("email")), ["faktury@mailer.pl", "ksiegowa@mailer.pl"])
         contact = wizard.mail_partner_ids.filtered(lambda p: p.email == "faktury@mailer.pl")
         self.assertEqual((contact.parent_id, contact.type, contact.name), (self.client, "invoice", "Księgowość"))
         self.assertFalse(contact.is_client)
         # Sending again reuses the same contacts.
-        again = self._wizard(self._invoice(self.client))
+        again = self._wizard(self._post("out_invoice", self.client))
         self.assertEqual(again.mail_partner_ids, wizard.mail_partner_ids)
         again.action_send_and_print()
         message = again.move_id.message_ids.filtered(lambda m: m.message_type == "comment")[:1]
@@ -175,17 +143,17 @@ class TestInvoicingEmails(AccountTestInvoicingCommon):
         entity = self.env["res.partner"].create(
             {"name": "Entity", "parent_id": self.client.id, "is_billing_entity": True, "email": "entity@mailer.pl"}
         )
-        wizard = self._wizard(self._invoice(entity))
+        wizard = self._wizard(self._post("out_invoice", entity))
         self.assertEqual(
             sorted(wizard.mail_partner_ids.mapped("email")),
             ["faktury@mailer.pl", "ksiegowa@mailer.pl"],
             "without lines of its own, the client's invoicing emails",
         )
         entity.email_ids.is_invoicing = True
-        wizard = self._wizard(self._invoice(entity))
+        wizard = self._wizard(self._post("out_invoice", entity))
         self.assertEqual(wizard.mail_partner_ids, entity)
 
     def test_without_invoicing_lines_odoo_default(self):
         plain = self.env["res.partner"].create({"name": "Plain", "is_company": True, "email": "plain@example.com"})
-        wizard = self._wizard(self._invoice(plain))
+        wizard = self._wizard(self._post("out_invoice", plain))
         self.assertEqual(wizard.mail_partner_ids, plain)
