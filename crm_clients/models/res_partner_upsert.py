@@ -92,6 +92,7 @@ class ResPartner(models.Model):
             else:
                 single.append((index, record))
         if simple:
+            by_index = dict(indexed_records)
             try:
                 with self.env.cr.savepoint():
                     partners = self.create([vals for _index, _ref, vals in simple])
@@ -99,9 +100,9 @@ class ResPartner(models.Model):
             except errors.UniqueViolation as exc:
                 if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
                     raise ConcurrentUpsert(str(exc)) from exc
-                single += [(index, self._client_upsert_source(indexed_records, index)) for index, _r, _v in simple]
+                single += [(index, by_index[index]) for index, _r, _v in simple]
             except (UserError, ValidationError, AccessError, MissingError, ValueError, TypeError, errors.Error):
-                single += [(index, self._client_upsert_source(indexed_records, index)) for index, _r, _v in simple]
+                single += [(index, by_index[index]) for index, _r, _v in simple]
             else:
                 for (index, ref, _vals), partner in zip(simple, partners, strict=True):
                     context["partners"][(partner.company_id.id or 0, ref)] = partner.id
@@ -135,10 +136,6 @@ class ResPartner(models.Model):
                     yield index, {"__unchanged__": {"external_ref": ref, "id": partner_id, "created": False}}
                     continue
             yield index, record
-
-    @api.model
-    def _client_upsert_source(self, indexed_records, wanted):
-        return next(record for index, record in indexed_records if index == wanted)
 
     @api.model
     def load(self, fields, data):
