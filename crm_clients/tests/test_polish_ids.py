@@ -77,6 +77,8 @@ class TestPolishIds(CrmClientsCase):
 
     def test_error_is_translated(self):
         self.env["res.lang"]._activate_lang("pl_PL")
+        self.env["ir.module.module"].search([("name", "=", "crm_clients")])._update_translations(["pl_PL"])
+        polish = self.Partner.with_context(lang="pl_PL")
         with self.assertRaises(ValidationError) as caught:
-            self.create_client(regon="012100785")
-        self.assertIn("012100785", str(caught.exception))
+            polish.create({"name": "Zły REGON", "regon": "012100785"})
+        self.assertEqual(str(caught.exception), "REGON 012100785 jest nieprawidłowy: suma kontrolna się nie zgadza.")
