@@ -1,12 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize
+from odoo.tools.query import Query
 
 from ..tools import polish_ids
 from .crm_client_channel_mixin import SYNC_FROM_PARTNER
 from .crm_client_channel_mixin import SYNC_TO_PARTNER_DONE
 
-# Fields whose search ignores formatting: (field, how the search term is normalized).
+# Fields whose searches ignore formatting (see _client_normalize_id_domain).
 _ID_SEARCH_FIELDS = ("vat", "regon", "pesel", "krs")
 _CHANNEL_SEARCH_FIELDS = ("email", "phone", "mobile")
 _ID_SEARCH_OPERATORS = ("=", "ilike", "=ilike", "like", "=like")
@@ -28,9 +29,9 @@ class ResPartner(models.Model):
         compute="_compute_is_client",
         store=True,
         string="Is a Client",
-        help="A top-level commercial partner that is not the partner of a user or of a company " "of this database.",
+        help="A top-level commercial partner that is not the partner of a user or of a company of this database.",
     )
-    client_number = fields.Char(readonly=True, copy=False, index="trigram", string="Client Number")
+    client_number = fields.Char(readonly=True, copy=False, string="Client Number")  # unique index below
     external_ref = fields.Char(
         string="External Reference",
         copy=False,
@@ -222,21 +223,17 @@ class ResPartner(models.Model):
     def _search_client_relation_ids(self, operator, value):
         if operator not in ("in", "=", "any"):
             raise UserError(self.env._("Unsupported search on relations: %(operator)s", operator=operator))
-        relations = self.env["crm.client.relation"]._search(
-            value if operator == "any" else [("id", "in", value if isinstance(value, (list, tuple)) else [value])]
-        )
+        Relation = self.env["crm.client.relation"]
+        if isinstance(value, Query):
+            relations = value  # "any" with a subquery already built by the ORM
+        elif operator == "any":
+            relations = Relation._search(value)
+        else:
+            relations = Relation._search([("id", "in", value if isinstance(value, (list, tuple)) else [value])])
         return [
             "|",
-            (
-                "id",
-                "in",
-                self.env["crm.client.relation"]._search([("id", "in", relations)]).subselect("left_partner_id"),
-            ),
-            (
-                "id",
-                "in",
-                self.env["crm.client.relation"]._search([("id", "in", relations)]).subselect("right_partner_id"),
-            ),
+            ("id", "in", relations.subselect("left_partner_id")),
+            ("id", "in", relations.subselect("right_partner_id")),
         ]
 
     def _compute_client_related_partner_id(self):

@@ -53,6 +53,10 @@ class TestBillingEntities(CrmClientsCase):
         with self.assertRaisesRegex(ValidationError, "one default billing entity"):
             (first | second).write({"is_default_billing": True})
 
+    def test_an_entity_belongs_to_a_client(self):
+        with self.assertRaisesRegex(ValidationError, "must belong to a client"), self.env.cr.savepoint():
+            self.Partner.create({"name": "Orphan Entity", "is_billing_entity": True})
+
     def test_invalid_tax_id_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "NIP 5261040827"):
             self._entity("Bad", "5261040827")

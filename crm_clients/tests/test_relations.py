@@ -51,6 +51,16 @@ class TestRelations(CrmClientsCase):
         side.unlink()
         self.assertFalse(relation.exists())
 
+    def test_search_by_relation(self):
+        relation = self.Relation.create(
+            {"left_partner_id": self.alpha.id, "type_id": self.referral.id, "right_partner_id": self.beta.id}
+        )
+        self.assertEqual(self.Partner.search([("client_relation_ids", "in", relation.ids)]), self.alpha | self.beta)
+        self.assertEqual(
+            self.Partner.search([("client_relation_ids", "any", [("type_id", "=", self.referral.id)])]),
+            self.alpha | self.beta,
+        )
+
     def test_search_related_to(self):
         self.Relation.create(
             {"left_partner_id": self.alpha.id, "type_id": self.partner_type.id, "right_partner_id": self.beta.id}
