@@ -8,6 +8,17 @@
     "license": "LGPL-3",
     "depends": ["crm_clients"],
     "external_dependencies": {"python": ["zeep"]},
-    "data": [],
+    "data": [
+        "data/res_country_state_data.xml",
+        "data/ir_cron_data.xml",
+        "data/ir_actions_server_data.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_clients_gus/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -5,6 +5,7 @@ from . import crm_client_contact_role
 from . import crm_client_email
 from . import crm_client_external_ref_alias
 from . import crm_client_phone
+from . import crm_client_registry
 from . import crm_client_relation_type
 from . import crm_client_relation
 from . import crm_client_status
@@ -14,5 +15,6 @@ from . import res_config_settings
 from . import res_partner
 from . import res_partner_duplicates
 from . import res_partner_merge
+from . import res_partner_registry
 from . import res_partner_upsert
 from . import res_users

@@ -8,6 +8,7 @@ from . import test_external_ref
 from . import test_merge
 from . import test_polish_ids
 from . import test_query_count
+from . import test_registry
 from . import test_relations
 from . import test_search
 from . import test_security

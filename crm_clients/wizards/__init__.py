@@ -1,2 +1,3 @@
 from . import crm_client_duplicate_group
 from . import crm_client_merge_wizard
+from . import crm_client_registry_wizard

@@ -1,0 +1,105 @@
+"""Registry providers: the interface every public-registry lookup (GUS, VIES, ...) implements.
+
+A provider is an abstract model that inherits ``crm.client.registry`` under its own name
+(``crm.client.registry.gus``) and overrides the ``_registry_*`` methods below. The
+compare-and-choose wizard, the partner's "Update from registry" button and the shared
+answer cache only talk to this interface, so a new registry plugs in without touching them.
+
+A lookup answers *candidates*: one per entity the registry knows for the partner's
+identifiers, each a dict ``{"key", "label", "description", "values"}`` where ``values`` are
+``res.partner`` field values in ``write()`` format (many2one as ids, dates as strings).
+"""
+
+import json
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+
+class CrmClientRegistry(models.AbstractModel):
+    _name = "crm.client.registry"
+    _description = "Client Registry Provider"
+
+    # ---- What a provider overrides ----
+
+    @api.model
+    def _registry_label(self):
+        """Name of the registry shown to users ("GUS", "VIES", ...)."""
+        raise NotImplementedError
+
+    @api.model
+    def _registry_applies(self, partner):
+        """Whether the partner has what this registry needs (country, identifiers)."""
+        return False
+
+    @api.model
+    def _registry_lookup(self, partner):
+        """Candidates for the partner (see the module docstring); ``[]`` when the registry
+        does not know it. Raise a ``UserError`` with a clear message when the lookup fails."""
+        raise NotImplementedError
+
+    @api.model
+    def _registry_unchecked_fields(self, partner, values):
+        """Fields the wizard shows unchecked even when they differ (the user may still
+        check them), e.g. a trade name the user chose over the registered name."""
+        return []
+
+    # ---- Shared by every provider ----
+
+    @api.model
+    def _registry_providers(self, partner=None):
+        """Provider models installed, those that apply to ``partner`` when given."""
+        names = sorted(self.pool.descendants([self._name], "_inherit") - {self._name})
+        providers = [self.env[name] for name in names]
+        if partner is not None:
+            providers = [provider for provider in providers if provider._registry_applies(partner)]
+        return providers
+
+    @api.model
+    def _registry_cache_get(self, key, hours):
+        """Cached answer for ``key`` younger than ``hours``, or ``None``."""
+        if hours <= 0:
+            return None
+        self.env.cr.execute(
+            "SELECT payload FROM crm_client_registry_cache WHERE provider = %s AND key = %s AND fetched_at > %s",
+            (self._name, key, fields.Datetime.now() - timedelta(hours=hours)),
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
+
+    @api.model
+    def _registry_cache_set(self, key, payload):
+        """Store an answer; concurrent workers storing the same key do not collide."""
+        self.env.cr.execute(
+            """
+            INSERT INTO crm_client_registry_cache (provider, key, payload, fetched_at)
+            VALUES (%s, %s, %s, %s)
+            ON CONFLICT (provider, key) DO UPDATE SET payload = EXCLUDED.payload, fetched_at = EXCLUDED.fetched_at
+            """,
+            (self._name, key, json.dumps(payload), fields.Datetime.now()),
+        )
+
+
+class CrmClientRegistryCache(models.Model):
+    """Registry answers shared by all workers, written with plain SQL by the providers."""
+
+    _name = "crm.client.registry.cache"
+    _description = "Client Registry Answer Cache"
+    _log_access = False
+
+    provider = fields.Char(required=True)
+    key = fields.Char(required=True)
+    payload = fields.Json()
+    fetched_at = fields.Datetime(required=True, index=True)
+
+    _sql_constraints = [
+        ("provider_key_unique", "UNIQUE (provider, key)", "One cached answer per registry and identifier."),
+    ]
+
+    @api.autovacuum
+    def _gc_old_answers(self):
+        """Answers older than a week help nobody (cache durations are counted in hours)."""
+        self.env.cr.execute(
+            "DELETE FROM crm_client_registry_cache WHERE fetched_at < %s",
+            (fields.Datetime.now() - timedelta(days=7),),
+        )

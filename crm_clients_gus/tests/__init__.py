@@ -1,0 +1,2 @@
+from . import test_gus
+from . import test_tours
