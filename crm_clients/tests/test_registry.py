@@ -1,6 +1,5 @@
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -12,7 +11,13 @@ class TestRegistryValues(TransactionCase):
         super().setUpClass()
         cls.pl = cls.env.ref("base.pl")
         cls.partner = cls.env["res.partner"].create(
-            {"name": "Registry Client", "is_company": True, "street": "Old 1", "city": "Kraków", "country_id": cls.pl.id}
+            {
+                "name": "Registry Client",
+                "is_company": True,
+                "street": "Old 1",
+                "city": "Kraków",
+                "country_id": cls.pl.id,
+            }
         )
 
     def test_changes_ignore_empty_registry_values_and_equal_ones(self):

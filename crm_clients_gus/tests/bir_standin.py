@@ -207,9 +207,22 @@ def local_unit(regon14, nip, name, street="Marszałkowska", number="10", zip_cod
         "Typ": kind, "SilosID": "6" if kind == "LP" else "1", "MiejscowoscPoczty": city,
     })  # fmt: skip
     if kind == "LP":
-        pkd_rows = [{"lokpraw_pkdKod": "6512Z", "lokpraw_pkdNazwa": "POZOSTAŁE UBEZPIECZENIA OSOBOWE", "lokpraw_pkdPrzewazajace": "1"}]
+        pkd_rows = [
+            {
+                "lokpraw_pkdKod": "6512Z",
+                "lokpraw_pkdNazwa": "POZOSTAŁE UBEZPIECZENIA OSOBOWE",
+                "lokpraw_pkdPrzewazajace": "1",
+            }
+        ]
         return Entity(row, {"BIR11JednLokalnaOsPrawnej": [report], "BIR11JednLokalnaOsPrawnejPkd": pkd_rows})
-    pkd_rows = [{"lokfiz_pkd_Kod": "4932Z", "lokfiz_pkd_Nazwa": "DZIAŁALNOŚĆ TAKSÓWEK OSOBOWYCH", "lokfiz_pkd_Przewazajace": "1", "lokfiz_Silos_Symbol": "1"}]
+    pkd_rows = [
+        {
+            "lokfiz_pkd_Kod": "4932Z",
+            "lokfiz_pkd_Nazwa": "DZIAŁALNOŚĆ TAKSÓWEK OSOBOWYCH",
+            "lokfiz_pkd_Przewazajace": "1",
+            "lokfiz_Silos_Symbol": "1",
+        }
+    ]
     return Entity(row, {"BIR11JednLokalnaOsFizycznej": [report], "BIR11JednLokalnaOsFizycznejPkd": pkd_rows})
 
 
