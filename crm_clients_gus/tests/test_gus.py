@@ -359,3 +359,15 @@ class TestGusScheduledRefresh(GusCase):
         self.assertEqual(result["params"]["type"], "success")
         self.assertIn("2 clients refreshed from GUS", result["params"]["message"])
         self.assertEqual(clients[1].registry_industry_code, "47.91.Z")
+
+
+@tagged("post_install", "-at_install")
+class TestGusTranslations(GusCase):
+    def test_a_polish_user_reads_gus_errors_in_polish(self):
+        self.env["res.lang"]._activate_lang("pl_PL")
+        self.env["ir.module.module"].search([("name", "=", "crm_clients_gus")])._update_translations(["pl_PL"])
+        self.env["ir.config_parameter"].sudo().set_param("crm_clients_gus.api_key", "wrong-key")
+        partner = self.client(name="Klient", vat=PZU_NIP).with_context(lang="pl_PL")
+        with self.env.cr.savepoint(), self.assertRaises(UserError) as caught:
+            partner.gus_update()
+        self.assertIn("GUS odrzucił klucz API", str(caught.exception))
