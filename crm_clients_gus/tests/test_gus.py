@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 from odoo import fields
@@ -96,6 +97,12 @@ class TestGusSearch(GusCase):
         self.env["ir.config_parameter"].sudo().set_param("crm_clients_gus.cache_hours", "0")
         self.env["res.partner"].gus_search(nip=PZU_NIP)
         self.assertGreater(self.standin.calls["requests"], requests)
+
+    def test_requests_are_paced(self):
+        self.env["ir.config_parameter"].sudo().set_param("crm_clients_gus.requests_per_second", "20")
+        start = time.monotonic()
+        self.env["res.partner"].gus_search(nip=PZU_NIP)  # login, search, 2 reports: 3 gaps of 50 ms
+        self.assertGreaterEqual(time.monotonic() - start, 0.15)
 
     def test_expired_session_is_renewed_once_transparently(self):
         self.env["ir.config_parameter"].sudo().set_param("crm_clients_gus.cache_hours", "0")
