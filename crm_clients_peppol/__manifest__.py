@@ -8,6 +8,11 @@
     "license": "LGPL-3",
     "depends": ["crm_clients"],
     "external_dependencies": {"python": ["dnspython", "requests"]},
-    "data": [],
+    "data": [
+        "data/ir_cron_data.xml",
+        "data/ir_actions_server_data.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
     "installable": True,
 }

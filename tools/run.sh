@@ -8,7 +8,8 @@ source tools/env.sh
 
 DB=${CRM_RUN_DB:-crm_clients}
 PORT=${CRM_RUN_PORT:-8069}
-ADDONS=$(ls -d crm_clients*/ | tr -d / | paste -sd, -)
+# crm_clients_peppol_account installs itself with account_peppol, which `make run` leaves out.
+ADDONS=$(ls -d crm_clients*/ | tr -d / | grep -vx crm_clients_peppol_account | paste -sd, -)
 MODULES="$ADDONS,contacts"
 
 state=$(psql -d "$DB" -Atc "SELECT state FROM ir_module_module WHERE name = 'crm_clients'" 2>/dev/null || true)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: fresh databases, every test, one summary.
-#   core DB  : crm_clients alone (and what it depends on): core's base / mail /
-#              phone_validation partner tests run there with crm_clients installed,
-#              and so do crm_clients' own tests (it must work without the bridges).
+#   core DB  : crm_clients alone (and what it depends on), plus crm_clients_peppol
+#              (without account, so without core's PEPPOL fields): core's base / mail /
+#              phone_validation partner tests run there, and so do crm_clients' and
+#              crm_clients_peppol's own tests (they must work without the bridges).
 #   full DB  : every crm_clients addon with base_vat, account and sale (so the bridges
 #              install): our addons' tests, tests/ (end to end over XML-RPC against a
 #              live server), core's base_vat / account / sale partner tests (pytest with
@@ -15,7 +16,9 @@ source tools/env.sh || exit 1
 DB=${CRM_TEST_DB:-crm_clients_test}
 DB_CORE="${DB}_core"
 DB_E2E="${DB}_e2e"
-ADDONS=$(ls -d crm_clients*/ | tr -d / | paste -sd, -)
+# crm_clients_peppol_account needs account_peppol: it gets a database of its own.
+ADDONS=$(ls -d crm_clients*/ | tr -d / | grep -vx crm_clients_peppol_account | paste -sd, -)
+DB_PEPPOL="${DB}_peppol"
 LOGS=.local/logs
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log "$LOGS"/*.xml
@@ -32,12 +35,20 @@ install_db() {  # name, modules, log
     fi
 }
 
-echo "== Installing crm_clients in $DB_CORE"
-install_db "$DB_CORE" crm_clients "$LOGS/install-core.log"
+echo "== Installing crm_clients, crm_clients_peppol (without account) in $DB_CORE"
+install_db "$DB_CORE" crm_clients,crm_clients_peppol "$LOGS/install-core.log"
 echo "== Installing $ADDONS,base_vat,account,sale in $DB"
 install_db "$DB" "$ADDONS,base_vat,account,sale" "$LOGS/install-full.log"
 dropdb --if-exists --force "$DB_E2E" >/dev/null 2>&1
 createdb -T "$DB" "$DB_E2E" || exit 1
+echo "== Installing account_peppol (and so crm_clients_peppol_account) in $DB_PEPPOL"
+dropdb --if-exists --force "$DB_PEPPOL" >/dev/null 2>&1
+createdb -T "$DB" "$DB_PEPPOL" || exit 1
+if ! odoo_bin -d "$DB_PEPPOL" -i account_peppol --stop-after-init --log-level=warn >"$LOGS/install-peppol.log" 2>&1 \
+        || grep -qE " (ERROR|CRITICAL) " "$LOGS/install-peppol.log"; then
+    echo "Installing account_peppol in $DB_PEPPOL failed:"; tail -n 60 "$LOGS/install-peppol.log"
+    echo "0 passed, 1 failed"; exit 1
+fi
 export CRM_TEST_DB=$DB CRM_E2E_DB=$DB_E2E
 
 echo "== Odoo test runner: tours in Chromium ($DB)"
@@ -48,11 +59,13 @@ grep -E "odoo\.tests\.result|(ERROR|FAIL): |skipped " "$LOGS/odoo-runner.log" | 
 
 PYTEST=(python -m pytest -p no:cacheprovider -q --odoo-config "$ODOO_RC"
         --ignore-glob='*/tests/test_tours*.py' --ignore=tests/bench)
+# crm_clients_peppol_account's tests run in their own database (below).
+FULL_TESTS=$(ls -d crm_clients*/tests | grep -v '^crm_clients_peppol_account/')
 
 echo "== pytest ($DB): our addons, tests/, core's base_vat / account / sale partner tests"
 "${PYTEST[@]}" --odoo-database "$DB" --junitxml="$LOGS/pytest-full.xml" \
     -k "not TestStructureVIES and not TestSaleMailComposerUI" \
-    crm_clients*/tests tests \
+    $FULL_TESTS tests \
     "$S/addons/base_vat/tests/test_validate_ruc.py" \
     "$S/addons/account/tests/test_account_partner.py" "$S/addons/account/tests/test_res_partner_merge.py" \
     "$S/addons/account/tests/test_multivat.py" \
@@ -62,15 +75,22 @@ grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-full.log" | tail -n
 
 echo "== pytest ($DB_CORE): crm_clients alone, core's base / mail / phone_validation partner tests"
 "${PYTEST[@]}" --odoo-database "$DB_CORE" --junitxml="$LOGS/pytest-core.xml" \
-    crm_clients/tests \
+    crm_clients/tests crm_clients_peppol/tests \
     "$S/odoo/addons/base/tests/test_res_partner.py" "$S/odoo/addons/base/tests/test_res_partner_merge.py" \
     "$S/odoo/addons/base/tests/test_res_partner_bank.py" \
     "$S/addons/mail/tests/test_res_partner.py" "$S/addons/phone_validation/tests" \
     >"$LOGS/pytest-core.log" 2>&1
 grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-core.log" | tail -n 30
 
+echo "== pytest ($DB_PEPPOL): crm_clients_peppol with Odoo's PEPPOL access point"
+"${PYTEST[@]}" --odoo-database "$DB_PEPPOL" --junitxml="$LOGS/pytest-peppol.xml" \
+    crm_clients_peppol/tests crm_clients_peppol_account/tests \
+    >"$LOGS/pytest-peppol.log" 2>&1
+grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-peppol.log" | tail -n 30
+
 echo "== Summary"
 python tools/summarize.py \
     "odoo:tours (Odoo runner, Chromium):$LOGS/odoo-runner.log" \
     "junit:pytest, full database:$LOGS/pytest-full.xml" \
-    "junit:pytest, crm_clients alone:$LOGS/pytest-core.xml"
+    "junit:pytest, crm_clients alone:$LOGS/pytest-core.xml" \
+    "junit:pytest, with account_peppol:$LOGS/pytest-peppol.xml"

@@ -1,1 +1,2 @@
-
+from . import res_config_settings
+from . import res_partner
