@@ -8,6 +8,12 @@
     "license": "LGPL-3",
     "depends": ["crm_clients"],
     "external_dependencies": {"python": ["requests"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/crm_clients_mailchimp_data.xml",
+        "data/ir_actions_server_data.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
     "installable": True,
 }

@@ -1,1 +1,3 @@
-
+from . import crm_client_mailchimp_sync
+from . import res_config_settings
+from . import res_partner
