@@ -111,7 +111,9 @@ def test_slow_answers_are_retried(admin, mailchimp_api):
     # The live server is not Odoo's test framework: a 1 s timeout stays 1 s.
     admin.call("ir.config_parameter", "set_param", "crm_clients_mailchimp.timeout", "1")
     try:
-        partner = admin.call("res.partner", "create", {"name": "RPC Slow", "email": "rpc.slow@example.pl", "ref": "MC-RPC"})
+        partner = admin.call(
+            "res.partner", "create", {"name": "RPC Slow", "email": "rpc.slow@example.pl", "ref": "MC-RPC"}
+        )
         mailchimp_api.slow_seconds = 2
         mailchimp_api.faults.append("slow")
         admin.call("res.partner", "action_mailchimp_sync", [partner])

@@ -39,6 +39,12 @@ class CrmClientRegistry(models.AbstractModel):
         raise NotImplementedError
 
     @api.model
+    def _registry_search(self, identifier, country_code=None):
+        """What the registry says about an identifier, as a list of dicts (the
+        provider's own keys), ``[]`` when it knows nothing (``registry_search``)."""
+        raise NotImplementedError
+
+    @api.model
     def _registry_unchecked_fields(self, partner, values):
         """Fields the wizard shows unchecked even when they differ (the user may still
         check them), e.g. a trade name the user chose over the registered name."""

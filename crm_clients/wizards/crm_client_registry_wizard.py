@@ -83,13 +83,13 @@ class CrmClientRegistryWizard(models.TransientModel):
         default_unchecked = set(self._provider_model()._registry_unchecked_fields(partner, values))
         lines = []
         for fname, new in values.items():
-            if fname not in partner._fields or new in (False, None, ""):
+            if (fname not in partner._fields and fname != "child_addresses") or new in (False, None, "", []):
                 continue
             lines.append(
                 fields.Command.create(
                     {
                         "field_name": fname,
-                        "field_label": partner._fields[fname].get_description(self.env)["string"],
+                        "field_label": partner._registry_field_label(fname),
                         "current_value": partner._registry_display_value(fname, partner._registry_current(fname)),
                         "new_value": partner._registry_display_value(fname, new),
                         "changed": fname in changed,

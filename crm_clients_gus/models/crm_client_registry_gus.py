@@ -43,6 +43,12 @@ class CrmClientRegistryGus(models.AbstractModel):
         ]
 
     @api.model
+    def _registry_search(self, identifier, country_code=None):
+        digits = polish_ids.search_digits(identifier) or identifier
+        kind = {10: "nip", 9: "regon", 14: "regon"}.get(len(digits), "krs")
+        return self._gus_entities(**{kind: digits})
+
+    @api.model
     def _registry_unchecked_fields(self, partner, values):
         # The registered name always goes to the legal name; the display name is only
         # proposed when the user has not chosen another one.

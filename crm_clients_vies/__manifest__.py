@@ -1,0 +1,16 @@
+{
+    "name": "CRM Clients: EU VIES",
+    "summary": "Check clients' EU VAT numbers in VIES and update name and address from it",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "crm_clients contributors",
+    "website": "https://github.com/crm-clients/crm_clients",
+    "license": "LGPL-3",
+    "depends": ["crm_clients"],
+    "external_dependencies": {"python": ["zeep"]},
+    "data": [
+        "data/ir_actions_server_data.xml",
+        "views/res_partner_views.xml",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,132 @@
+"""A local stand-in for the EU VIES SOAP service (checkVatService), for tests.
+
+Serves the real WSDL (address rewritten), answers SOAP 1.1 ``checkVat`` like the post-2022
+service (``env:`` envelope, ``ns2:`` types, ``---`` for what a member state does not
+disclose) and its faults (INVALID_INPUT, MS_UNAVAILABLE, MS_MAX_CONCURRENT_REQ,
+GLOBAL_MAX_CONCURRENT_REQ, SERVICE_UNAVAILABLE, TIMEOUT); member states can be switched
+unavailable.
+"""
+
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import date
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+WSDL = Path(__file__).parent / "data" / "checkVatService.wsdl"
+REAL_ADDRESS = "http://ec.europa.eu/taxation_customs/vies/services/checkVatService"
+NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+NS_TYPES = "urn:ec.europa.eu:taxud:vies:services:checkVat:types"
+
+
+class ViesStandin:
+    def __init__(self):
+        self.numbers = {}  # (country, number) -> (name, address); name/address "---" when undisclosed
+        self.unavailable = set()  # member states answering MS_UNAVAILABLE
+        self.faults = []  # one-shot fault codes, or "hang"
+        self.hang_seconds = 3.0
+        self.calls = Counter()
+        self._server = None
+        self.url = None
+        self.wsdl_url = None
+
+    def add(self, country, number, name="---", address="---"):
+        self.numbers[(country, number)] = (name, address)
+        return self
+
+    def start(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def setup(self):  # pylint: disable=missing-return
+                super().setup()
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_GET(self):
+                standin._get(self)
+
+            def do_POST(self):
+                standin._post(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{self._server.server_address[1]}/taxation_customs/vies"
+        self.url = f"{base}/services/checkVatService"
+        self.wsdl_url = f"{base}/checkVatService.wsdl"
+        return self.url
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def _send(self, handler, status, body, content_type="text/xml;charset=UTF-8"):
+        data = body.encode("utf-8")
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _get(self, handler):
+        if not handler.path.endswith(".wsdl"):
+            self._send(handler, 404, "Not Found", "text/plain")
+            return
+        self.calls["wsdl"] += 1
+        self._send(handler, 200, WSDL.read_text(encoding="utf-8").replace(REAL_ADDRESS, self.url))
+
+    def _fault(self, handler, code):
+        self._send(
+            handler,
+            500,
+            f'<env:Envelope xmlns:env="{NS_SOAP}"><env:Header/><env:Body><env:Fault>'
+            f"<faultcode>env:Server</faultcode><faultstring>{code}</faultstring></env:Fault></env:Body></env:Envelope>",
+        )
+
+    def _post(self, handler):
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        self.calls["requests"] += 1
+        fault = self.faults.pop(0) if self.faults else None
+        if fault == "hang":
+            time.sleep(self.hang_seconds)
+        elif fault:
+            self._fault(handler, fault)
+            return
+        try:
+            request = etree.fromstring(body)
+            check = request.find(f"{{{NS_SOAP}}}Body/{{{NS_TYPES}}}checkVat")
+            country = check.findtext(f"{{{NS_TYPES}}}countryCode").strip()
+            number = check.findtext(f"{{{NS_TYPES}}}vatNumber").strip()
+        except (etree.XMLSyntaxError, AttributeError):
+            self._fault(handler, "INVALID_INPUT")
+            return
+        if len(country) != 2 or not number or not number.isalnum():
+            self._fault(handler, "INVALID_INPUT")
+            return
+        if country in self.unavailable:
+            self._fault(handler, "MS_UNAVAILABLE")
+            return
+        known = self.numbers.get((country, number))
+        name, address = known if known else ("---", "---")
+        self._send(
+            handler,
+            200,
+            f'<env:Envelope xmlns:env="{NS_SOAP}"><env:Header/><env:Body>'
+            f'<ns2:checkVatResponse xmlns:ns2="{NS_TYPES}"><ns2:countryCode>{country}</ns2:countryCode>'
+            f"<ns2:vatNumber>{escape(number)}</ns2:vatNumber><ns2:requestDate>{date.today()}+01:00</ns2:requestDate>"
+            f"<ns2:valid>{'true' if known else 'false'}</ns2:valid><ns2:name>{escape(name)}</ns2:name>"
+            f"<ns2:address>{escape(address)}</ns2:address></ns2:checkVatResponse></env:Body></env:Envelope>",
+        )

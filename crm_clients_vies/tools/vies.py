@@ -1,0 +1,138 @@
+"""EU VIES VAT number check (SOAP ``checkVatService`` through zeep), no ORM.
+
+:func:`check` answers a :class:`Result`; a VIES fault (``MS_UNAVAILABLE``, ``INVALID_INPUT``...)
+or a transport problem raises :class:`ViesError` with its ``code``.
+"""
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+import requests
+
+# VIES answers requestDate as "2022-09-04+02:00" (an xsd:date with its offset), which
+# zeep's date parser (isodate) logs as an error before keeping the text: that log is noise.
+logging.getLogger("zeep.xsd.types.simple").setLevel(logging.CRITICAL)
+
+SERVICE_URL = "https://ec.europa.eu/taxation_customs/vies/services/checkVatService"
+WSDL_URL = "https://ec.europa.eu/taxation_customs/vies/checkVatService.wsdl"
+# VIES prefixes: Greece is EL, Northern Ireland XI.
+VIES_PREFIX = {"GR": "EL"}
+MEMBER_STATES = {
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "GR", "ES", "FI", "FR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
+    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI",
+}  # fmt: skip
+UNDISCLOSED = "---"
+
+
+class ViesError(Exception):
+    def __init__(self, code, detail=""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class Result:
+    country_code: str
+    vat_number: str
+    valid: bool
+    name: str
+    address: str
+    request_date: str
+
+
+def split_vat(vat, country_code=None):
+    """(VIES country prefix, number) from a VAT number with or without its prefix."""
+    compact = re.sub(r"[\s.\-/]", "", vat or "").upper()
+    prefix = compact[:2]
+    if prefix.isalpha() and (prefix in MEMBER_STATES or prefix == "EL"):
+        return prefix, compact[2:]
+    if country_code in MEMBER_STATES:
+        return VIES_PREFIX.get(country_code, country_code), compact
+    return None, compact
+
+
+_CLIENTS = {}
+_LAST_REQUEST = {}
+_LOCK = threading.Lock()
+
+
+class Client:
+    def __init__(self, service_url=SERVICE_URL, wsdl_url=WSDL_URL, timeout=20.0, min_interval=0.0):
+        import zeep
+        from zeep.cache import InMemoryCache
+        from zeep.transports import Transport
+
+        self.min_interval = min_interval
+        self.service_url = service_url
+        self.requests_made = 0
+        with _LOCK:
+            key = (wsdl_url, service_url)
+            if key not in _CLIENTS:
+                transport = Transport(timeout=timeout, operation_timeout=timeout, cache=InMemoryCache())
+                try:
+                    client = zeep.Client(wsdl_url, transport=transport)
+                except requests.Timeout as exc:
+                    raise ViesError("TIMEOUT", str(exc)) from exc
+                except (requests.RequestException, OSError) as exc:
+                    raise ViesError("UNREACHABLE", str(exc)) from exc
+                _CLIENTS[key] = client.create_service(
+                    "{urn:ec.europa.eu:taxud:vies:services:checkVat}checkVatBinding", service_url
+                )
+            self.service = _CLIENTS[key]
+
+    def check(self, country_code, vat_number):
+        from zeep.exceptions import Fault
+        from zeep.exceptions import TransportError
+        from zeep.exceptions import XMLSyntaxError
+
+        # Pacing is per process and service, across clients (a bulk run makes many).
+        with _LOCK:
+            wait = _LAST_REQUEST.get(self.service_url, 0.0) + self.min_interval - time.monotonic()
+            _LAST_REQUEST[self.service_url] = time.monotonic() + max(wait, 0.0)
+        if wait > 0:
+            time.sleep(wait)
+        self.requests_made += 1
+        try:
+            answer = self.service.checkVat(countryCode=country_code, vatNumber=vat_number)
+        except Fault as exc:
+            raise ViesError((exc.message or "FAULT").strip()) from exc
+        except TransportError as exc:
+            raise ViesError("SERVICE_UNAVAILABLE", f"HTTP {exc.status_code}") from exc
+        except requests.Timeout as exc:
+            raise ViesError("TIMEOUT", str(exc)) from exc
+        except (requests.RequestException, OSError) as exc:
+            raise ViesError("UNREACHABLE", str(exc)) from exc
+        except (XMLSyntaxError, ValueError) as exc:
+            raise ViesError("MALFORMED", str(exc)) from exc
+        name = (answer.name or "").strip()
+        address = (answer.address or "").strip()
+        return Result(
+            country_code=answer.countryCode,
+            vat_number=answer.vatNumber,
+            valid=bool(answer.valid),
+            name="" if name == UNDISCLOSED else name,
+            address="" if address == UNDISCLOSED else address,
+            request_date=str(answer.requestDate or ""),
+        )
+
+
+_ZIP_CITY = re.compile(r"^(?:[A-Z]{1,2}[- ])?(\d{4} ?[A-Z]{2}|\d{2}[- ]?\d{3}|\d{4,5}|\d{3} ?\d{2})\s+(.+)$")
+
+
+def split_address(address):
+    """(street, zip, city) from VIES's free-text address ("STREET\\nZIP CITY" or one line)."""
+    lines = [line.strip() for line in re.split(r"[\n\r]+", address or "") if line.strip()]
+    if not lines:
+        return "", "", ""
+    match = _ZIP_CITY.match(lines[-1]) if len(lines) > 1 else None
+    if match:
+        return ", ".join(lines[:-1]), match.group(1), match.group(2).strip()
+    one = re.sub(r"\s{2,}", " ", lines[0])
+    match = re.search(r"(?:[A-Z]{1,2}-)?(\d{4,5})\s+([^\d,]+)$", one)
+    if match:
+        return one[: match.start()].strip(" ,"), match.group(1), match.group(2).strip()
+    return " ".join(lines), "", ""
