@@ -1,0 +1,102 @@
+"""A small HTTP/JSON stand-in for the open registries' REST APIs (tests only).
+
+Routes map a method and a path (``GET /enheter/991825827``) to a status and a JSON body
+(or a callable answering them from the query string). Unknown paths answer 404 with the
+``not_found`` body. One-shot faults: ``"500"``, ``"503"``, ``"429"`` (answered with the
+``fault_body``), ``"drop"`` (connection closed), ``"garbage"`` (not JSON), ``"hang"``.
+"""
+
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from urllib.parse import parse_qs
+from urllib.parse import urlparse
+
+
+class JsonStandin:
+    def __init__(self, not_found=None):
+        self.routes = {}
+        self.not_found = not_found
+        self.faults = []
+        self.fault_body = {"message": "Internal error"}
+        self.hang_seconds = 3.0
+        self.calls = Counter()
+        self.requests = []
+        self._server = None
+        self.url = None
+
+    def route(self, method, path, status=200, body=None):
+        self.routes[(method, path)] = (status, body) if not callable(body) else body
+        return self
+
+    def start(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def setup(self):  # pylint: disable=missing-return
+                super().setup()
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_GET(self):
+                standin._serve(self, "GET")
+
+            def do_POST(self):
+                standin._serve(self, "POST")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def _send(self, handler, status, body, content_type="application/json;charset=UTF-8"):
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _serve(self, handler, method):
+        parsed = urlparse(handler.path)
+        query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+        length = int(handler.headers.get("Content-Length") or 0)
+        if length:
+            handler.rfile.read(length)
+        self.calls["requests"] += 1
+        self.calls[f"{method} {parsed.path}"] += 1
+        self.requests.append((method, parsed.path, query))
+        fault = self.faults.pop(0) if self.faults else None
+        if fault == "drop":
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault == "hang":
+            time.sleep(self.hang_seconds)
+        elif fault == "garbage":
+            self._send(handler, 200, b"<html>maintenance</html>", "text/html")
+            return
+        elif fault:
+            self._send(handler, int(fault), self.fault_body)
+            return
+        answer = self.routes.get((method, parsed.path))
+        if answer is None:
+            self._send(handler, 404, self.not_found if self.not_found is not None else {"message": "Not found"})
+            return
+        status, body = answer(query) if callable(answer) else answer
+        self._send(handler, status, body)

@@ -1,0 +1,100 @@
+"""Norway's Enhetsregisteret (Brønnøysund Register Centre, data.brreg.no) open JSON API."""
+
+import re
+import time
+
+import requests
+
+BASE_URL = "https://data.brreg.no/enhetsregisteret/api"
+
+
+class BrregError(Exception):
+    def __init__(self, kind, detail=""):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind  # removed, http, network, malformed
+        self.detail = detail
+
+
+def organisation_number(value):
+    """The 9 digits of an organisation number typed as ``NO 923 609 016 MVA`` or plain."""
+    digits = re.sub(r"\D", "", value or "")
+    return digits if len(digits) == 9 else None
+
+
+class Client:
+    def __init__(self, base_url=BASE_URL, timeout=20.0, min_interval=0.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.min_interval = min_interval
+        self.session = requests.Session()
+        self.requests_made = 0
+        self._last = 0.0
+
+    def _get(self, path):
+        wait = self._last + self.min_interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self.requests_made += 1
+        try:
+            response = self.session.get(
+                f"{self.base_url}{path}", timeout=self.timeout, headers={"Accept": "application/json"}
+            )
+        except requests.Timeout as exc:
+            raise BrregError("network", "timeout") from exc
+        except requests.RequestException as exc:
+            raise BrregError("network", exc.__class__.__name__) from exc
+        finally:
+            self._last = time.monotonic()
+        if response.status_code == 404:
+            return None
+        if response.status_code == 410:
+            raise BrregError("removed", "the unit was removed from public disclosure")
+        if response.status_code != 200:
+            raise BrregError("http", f"HTTP {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BrregError("malformed", "not JSON") from exc
+
+    def unit(self, number):
+        """The main unit (``enhet``) or, failing that, the sub-unit (``underenhet``)."""
+        data = self._get(f"/enheter/{number}")
+        if data is None:
+            data = self._get(f"/underenheter/{number}")
+        if data is not None and not isinstance(data, dict):
+            raise BrregError("malformed", "unexpected JSON")
+        return data
+
+
+def entity(data):
+    """A flat dict of what the addon maps, from an enhet/underenhet body."""
+    business = data.get("forretningsadresse") or data.get("beliggenhetsadresse") or {}
+    postal = data.get("postadresse") or {}
+    industry = data.get("naeringskode1") or {}
+    form = data.get("organisasjonsform") or {}
+
+    def address(block):
+        return {
+            "street": ", ".join(line.strip() for line in block.get("adresse") or [] if line.strip()),
+            "zip": block.get("postnummer") or "",
+            "city": (block.get("poststed") or "").title(),
+            "country_code": block.get("landkode") or "",
+        }
+
+    return {
+        "number": data.get("organisasjonsnummer", ""),
+        "name": data.get("navn", ""),
+        "legal_form": form.get("beskrivelse", ""),
+        "legal_form_code": form.get("kode", ""),
+        "industry_code": industry.get("kode", ""),
+        "industry_name": industry.get("beskrivelse", ""),
+        "website": data.get("hjemmeside", ""),
+        "email": data.get("epostadresse", ""),
+        "phone": data.get("telefon", "") or data.get("mobil", ""),
+        "business_address": address(business) if business else {},
+        "postal_address": address(postal) if postal else {},
+        "registered_on": data.get("registreringsdatoEnhetsregisteret") or data.get("oppstartsdato") or "",
+        "ended_on": data.get("slettedato") or data.get("nedleggelsesdato") or "",
+        "vat_registered": bool(data.get("registrertIMvaregisteret")),
+        "bankrupt": bool(data.get("konkurs")),
+    }
