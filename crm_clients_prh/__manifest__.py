@@ -1,0 +1,13 @@
+{
+    "name": "CRM Clients: Finland (PRH / YTJ)",
+    "summary": "Update Finnish clients from the PRH open data (YTJ) company register",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "crm_clients contributors",
+    "website": "https://github.com/crm-clients/crm_clients",
+    "license": "LGPL-3",
+    "depends": ["crm_clients"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": ["data/ir_actions_server_data.xml"],
+    "installable": True,
+}
