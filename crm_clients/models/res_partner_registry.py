@@ -107,6 +107,8 @@ class ResPartner(models.Model):
         field = self._fields[fname]
         if value in (False, None, ""):
             return ""
+        if isinstance(value, list):
+            return self.env._("%(count)s entries", count=len(value))
         if field.type == "many2one":
             return self.env[field.comodel_name].browse(value).display_name
         if field.type == "selection":
