@@ -8,6 +8,6 @@
     "license": "LGPL-3",
     "depends": ["crm_clients"],
     "external_dependencies": {"python": ["requests"]},
-    "data": ["data/ir_actions_server_data.xml"],
+    "data": ["views/res_config_settings_views.xml", "data/ir_actions_server_data.xml"],
     "installable": True,
 }

@@ -9,6 +9,7 @@
     "depends": ["crm_clients"],
     "external_dependencies": {"python": ["zeep"]},
     "data": [
+        "views/res_config_settings_views.xml",
         "data/ir_actions_server_data.xml",
         "views/res_partner_views.xml",
     ],

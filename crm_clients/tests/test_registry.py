@@ -60,3 +60,19 @@ class TestRegistryValues(TransactionCase):
     def test_no_provider_for_a_partner_without_identifiers(self):
         with self.assertRaises(UserError):
             self.partner.action_registry_lookup()
+
+
+@tagged("post_install", "-at_install")
+class TestRegistryPacing(TransactionCase):
+    def test_requests_to_one_service_are_spaced_across_clients(self):
+        import time
+
+        from ..tools.pacing import pace
+
+        start = time.monotonic()
+        for _ in range(4):
+            pace("test-service", 0.05)
+        self.assertGreaterEqual(time.monotonic() - start, 0.15)
+        start = time.monotonic()
+        pace("another-service", 0.05)
+        self.assertLess(time.monotonic() - start, 0.05, "each service has its own pace")

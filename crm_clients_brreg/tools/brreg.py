@@ -1,9 +1,10 @@
 """Norway's Enhetsregisteret (Brønnøysund Register Centre, data.brreg.no) open JSON API."""
 
 import re
-import time
 
 import requests
+
+from odoo.addons.crm_clients.tools.pacing import pace
 
 BASE_URL = "https://data.brreg.no/enhetsregisteret/api"
 
@@ -28,12 +29,9 @@ class Client:
         self.min_interval = min_interval
         self.session = requests.Session()
         self.requests_made = 0
-        self._last = 0.0
 
     def _get(self, path):
-        wait = self._last + self.min_interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
+        pace(self.base_url, self.min_interval)
         self.requests_made += 1
         try:
             response = self.session.get(
@@ -43,8 +41,6 @@ class Client:
             raise BrregError("network", "timeout") from exc
         except requests.RequestException as exc:
             raise BrregError("network", exc.__class__.__name__) from exc
-        finally:
-            self._last = time.monotonic()
         if response.status_code == 404:
             return None
         if response.status_code == 410:

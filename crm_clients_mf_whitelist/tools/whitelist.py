@@ -1,10 +1,11 @@
 """The Polish Ministry of Finance VAT white list ("Wykaz podatników VAT", wl-api.mf.gov.pl)."""
 
 import re
-import time
 from datetime import date
 
 import requests
+
+from odoo.addons.crm_clients.tools.pacing import pace
 
 BASE_URL = "https://wl-api.mf.gov.pl"
 STATUSES = {"Czynny": "active", "Zwolniony": "exempt", "Niezarejestrowany": "unregistered"}
@@ -30,13 +31,10 @@ class Client:
         self.timeout = timeout
         self.min_interval = min_interval
         self.session = requests.Session()
-        self._last = 0.0
 
     def search_nip(self, nip, on_date=None):
         """``(subject or None, request id)`` for a NIP on a date (today by default)."""
-        wait = self._last + self.min_interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
+        pace(self.base_url, self.min_interval)
         try:
             response = self.session.get(
                 f"{self.base_url}/api/search/nip/{nip}",
@@ -47,8 +45,6 @@ class Client:
             raise WhitelistError("network", detail="timeout") from exc
         except requests.RequestException as exc:
             raise WhitelistError("network", detail=exc.__class__.__name__) from exc
-        finally:
-            self._last = time.monotonic()
         try:
             data = response.json()
         except ValueError as exc:

@@ -1,9 +1,10 @@
 """Finland's PRH open data company register (YTJ, ``opendata-ytj-api/v3``), no ORM."""
 
 import re
-import time
 
 import requests
+
+from odoo.addons.crm_clients.tools.pacing import pace
 
 BASE_URL = "https://avoindata.prh.fi/opendata-ytj-api/v3"
 _LANGUAGES = {"fi": "1", "sv": "2", "en": "3"}
@@ -31,12 +32,9 @@ class Client:
         self.timeout = timeout
         self.min_interval = min_interval
         self.session = requests.Session()
-        self._last = 0.0
 
     def company(self, business_id_value):
-        wait = self._last + self.min_interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
+        pace(self.base_url, self.min_interval)
         try:
             response = self.session.get(
                 f"{self.base_url}/companies", params={"businessId": business_id_value}, timeout=self.timeout
@@ -45,8 +43,6 @@ class Client:
             raise PrhError("network", "timeout") from exc
         except requests.RequestException as exc:
             raise PrhError("network", exc.__class__.__name__) from exc
-        finally:
-            self._last = time.monotonic()
         if response.status_code == 429:
             raise PrhError("rate", response.text[:200])
         if response.status_code != 200:

@@ -7,10 +7,11 @@ or a transport problem raises :class:`ViesError` with its ``code``.
 import logging
 import re
 import threading
-import time
 from dataclasses import dataclass
 
 import requests
+
+from odoo.addons.crm_clients.tools.pacing import pace
 
 # VIES answers requestDate as "2022-09-04+02:00" (an xsd:date with its offset), which
 # zeep's date parser (isodate) logs as an error before keeping the text: that log is noise.
@@ -56,7 +57,6 @@ def split_vat(vat, country_code=None):
 
 
 _CLIENTS = {}
-_LAST_REQUEST = {}
 _LOCK = threading.Lock()
 
 
@@ -89,12 +89,7 @@ class Client:
         from zeep.exceptions import TransportError
         from zeep.exceptions import XMLSyntaxError
 
-        # Pacing is per process and service, across clients (a bulk run makes many).
-        with _LOCK:
-            wait = _LAST_REQUEST.get(self.service_url, 0.0) + self.min_interval - time.monotonic()
-            _LAST_REQUEST[self.service_url] = time.monotonic() + max(wait, 0.0)
-        if wait > 0:
-            time.sleep(wait)
+        pace(self.service_url, self.min_interval)
         self.requests_made += 1
         try:
             answer = self.service.checkVat(countryCode=country_code, vatNumber=vat_number)
