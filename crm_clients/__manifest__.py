@@ -22,6 +22,7 @@
         "views/crm_client_contact_role_views.xml",
         "views/crm_client_relation_views.xml",
         "views/res_partner_views.xml",
+        "views/crm_client_group_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_clients_menus.xml",
     ],

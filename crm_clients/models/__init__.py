@@ -3,6 +3,7 @@
 from . import crm_client_channel_mixin
 from . import crm_client_contact_role
 from . import crm_client_email
+from . import crm_client_group
 from . import crm_client_external_ref_alias
 from . import crm_client_phone
 from . import crm_client_registry
@@ -14,6 +15,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_partner_duplicates
+from . import res_partner_group
 from . import res_partner_merge
 from . import res_partner_registry
 from . import res_partner_upsert

@@ -5,6 +5,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     crm_client_require_channel = fields.Boolean(related="company_id.crm_client_require_channel", readonly=False)
+    client_default_discount = fields.Float(related="company_id.client_default_discount", readonly=False)
     crm_client_sequence_id = fields.Many2one(
         "ir.sequence",
         string="Client Number Sequence",

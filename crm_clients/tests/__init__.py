@@ -1,5 +1,6 @@
 from . import test_billing_entities
 from . import test_channels
+from . import test_client_groups
 from . import test_client_record
 from . import test_client_status
 from . import test_contact_persons

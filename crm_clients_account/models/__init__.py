@@ -1,3 +1,4 @@
 from . import account_move
 from . import account_move_send
+from . import crm_client_group
 from . import res_partner

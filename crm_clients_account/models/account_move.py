@@ -4,6 +4,14 @@ from odoo import api, models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    def _compute_invoice_payment_term_id(self):
+        result = super()._compute_invoice_payment_term_id()
+        for move in self.filtered(lambda m: m.partner_id and m.is_sale_document(include_receipts=True)):
+            term = move.partner_id._client_group_payment_term(move.company_id)
+            if term:
+                move.invoice_payment_term_id = term
+        return result
+
     @api.onchange("partner_id")
     def _onchange_partner_id_crm_clients_billing_entity(self):
         """A new customer invoice for a client proposes its default billing entity."""

@@ -157,3 +157,23 @@ class TestInvoicingEmails(InvoiceCase):
         plain = self.env["res.partner"].create({"name": "Plain", "is_company": True, "email": "plain@example.com"})
         wizard = self._wizard(self._post("out_invoice", plain))
         self.assertEqual(wizard.mail_partner_ids, plain)
+
+
+@tagged("post_install", "-at_install")
+class TestGroupPaymentTerm(InvoiceCase):
+    def test_group_term_between_own_and_company_default(self):
+        term_30 = self.env.ref("account.account_payment_term_30days")
+        term_immediate = self.env.ref("account.account_payment_term_immediate")
+        group = self.env["crm.client.group"].sudo().create({"name": "Wholesale", "payment_term_id": term_30.id})
+        grouped = self.env["res.partner"].create({"name": "Grouped", "is_company": True, "client_group_id": group.id})
+        own = self.env["res.partner"].create({"name": "Own", "is_company": True, "client_group_id": group.id})
+        own.property_payment_term_id = term_immediate
+        plain = self.env["res.partner"].create({"name": "Plain", "is_company": True})
+        self.assertEqual(self._post("out_invoice", grouped, post=False).invoice_payment_term_id, term_30)
+        self.assertEqual(self._post("out_invoice", own, post=False).invoice_payment_term_id, term_immediate)
+        self.assertEqual(
+            self._post("out_invoice", plain, post=False).invoice_payment_term_id, plain.property_payment_term_id
+        )
+        self.assertFalse(
+            self._post("in_invoice", grouped, post=False).invoice_payment_term_id, "vendor bills use supplier terms"
+        )

@@ -90,3 +90,22 @@ class TestMergeKeepsDocuments(SaleCommon):
         self.assertEqual(
             self.env["account.move"].search_count([("commercial_partner_id", "=", target.id)]), invoices_before
         )
+
+
+@tagged("post_install", "-at_install")
+class TestSaleGroupPaymentTerm(SaleCommon):
+    def test_order_takes_the_group_term_unless_the_client_has_one(self):
+        term_30 = self.env.ref("account.account_payment_term_30days")
+        term_immediate = self.env.ref("account.account_payment_term_immediate")
+        group = self.env["crm.client.group"].sudo().create({"name": "Wholesale", "payment_term_id": term_30.id})
+        grouped = self.env["res.partner"].create({"name": "Grouped", "is_company": True, "client_group_id": group.id})
+        own = self.env["res.partner"].create(
+            {
+                "name": "Own",
+                "is_company": True,
+                "client_group_id": group.id,
+                "property_payment_term_id": term_immediate.id,
+            }
+        )
+        self.assertEqual(self.env["sale.order"].create({"partner_id": grouped.id}).payment_term_id, term_30)
+        self.assertEqual(self.env["sale.order"].create({"partner_id": own.id}).payment_term_id, term_immediate)
