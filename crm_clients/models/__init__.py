@@ -17,6 +17,7 @@ from . import res_partner
 from . import res_partner_duplicates
 from . import res_partner_group
 from . import res_partner_merge
+from . import res_partner_properties
 from . import res_partner_registry
 from . import res_partner_upsert
 from . import res_users

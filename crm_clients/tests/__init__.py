@@ -1,6 +1,7 @@
 from . import test_billing_entities
 from . import test_channels
 from . import test_client_groups
+from . import test_client_properties
 from . import test_client_record
 from . import test_client_status
 from . import test_contact_persons
