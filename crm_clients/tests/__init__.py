@@ -7,6 +7,7 @@ from . import test_client_status
 from . import test_contact_persons
 from . import test_duplicates
 from . import test_external_ref
+from . import test_financials_tab
 from . import test_merge
 from . import test_polish_ids
 from . import test_query_count

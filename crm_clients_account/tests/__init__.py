@@ -1,1 +1,2 @@
 from . import test_client_type
+from . import test_financials
