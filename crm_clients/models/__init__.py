@@ -14,6 +14,7 @@ from . import ir_qweb_fields
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_boxes
 from . import res_partner_duplicates
 from . import res_partner_group
 from . import res_partner_merge
