@@ -18,6 +18,7 @@
         "data/ir_sequence_data.xml",
         "wizards/crm_client_merge_wizard_views.xml",
         "wizards/crm_client_registry_wizard_views.xml",
+        "wizards/crm_client_add_views.xml",
         "views/crm_client_status_views.xml",
         "views/crm_client_contact_role_views.xml",
         "views/crm_client_relation_views.xml",

@@ -7,7 +7,7 @@
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients", "account"],
-    "data": ["views/crm_client_group_views.xml", "views/res_partner_views.xml"],
+    "data": ["views/crm_client_group_views.xml", "views/res_partner_views.xml", "views/crm_client_add_views.xml"],
     "auto_install": True,
     "installable": True,
 }

@@ -90,3 +90,16 @@ class ResPartner(models.Model):
         return self._client_family_action(
             "mail.message", self.env._("Emails"), [("model", "=", "res.partner"), ("message_type", "=", "email")]
         )
+
+    def action_client_add(self):
+        """The "+ Add" menu: one click on an entry opens a new record linked to the client."""
+        self.ensure_one()
+        wizard = self.env["crm.client.add"].create({"partner_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Add to %(client)s", client=self.display_name),
+            "res_model": "crm.client.add",
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }

@@ -1,5 +1,6 @@
 from . import test_billing_entities
 from . import test_channels
+from . import test_client_add
 from . import test_client_boxes
 from . import test_client_groups
 from . import test_client_properties

@@ -41,3 +41,8 @@ class TestClientTours(HttpCase):
         messages = client.message_ids.mapped("body")
         self.assertTrue(any("locked" in body for body in messages))
         self.assertTrue(any("unlocked" in body for body in messages))
+
+    def test_add_a_contact_from_the_add_menu(self):
+        client = self.env["res.partner"].create({"name": "Add Tour Client", "is_company": True})
+        self.start_tour(f"/odoo/clients/{client.id}", "crm_clients_add_tour", login="admin")
+        self.assertEqual(client.child_ids.mapped("name"), ["Anna Tourowa"])

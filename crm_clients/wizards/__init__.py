@@ -1,3 +1,4 @@
+from . import crm_client_add
 from . import crm_client_duplicate_group
 from . import crm_client_merge_wizard
 from . import crm_client_registry_wizard

@@ -1,1 +1,2 @@
+from . import crm_client_add
 from . import sale_order
