@@ -47,8 +47,13 @@ class CrmClientRegistry(models.AbstractModel):
     @api.model
     def _registry_unchecked_fields(self, partner, values):
         """Fields the wizard shows unchecked even when they differ (the user may still
-        check them), e.g. a trade name the user chose over the registered name."""
-        return []
+        check them). The registered name always goes to the legal name; the display name
+        is only proposed when the user has not chosen another one."""
+        if not partner.name:
+            return []
+        if partner.legal_name:
+            return ["name"] if partner.name != partner.legal_name else []
+        return ["name"] if partner.name.casefold() != (values.get("name") or "").casefold() else []
 
     # ---- Shared by every provider ----
 

@@ -6,18 +6,15 @@ Routes map a method and a path (``GET /enheter/991825827``) to a status and a JS
 ``fault_body``), ``"drop"`` (connection closed), ``"garbage"`` (not JSON), ``"hang"``.
 """
 
-import json
-import socket
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
 from urllib.parse import urlparse
 
+from .http_standin import HttpStandin
 
-class JsonStandin:
+
+class JsonStandin(HttpStandin):
     def __init__(self, not_found=None):
         self.routes = {}
         self.not_found = not_found
@@ -26,53 +23,12 @@ class JsonStandin:
         self.hang_seconds = 3.0
         self.calls = Counter()
         self.requests = []
-        self._server = None
-        self.url = None
 
     def route(self, method, path, status=200, body=None):
         self.routes[(method, path)] = (status, body) if not callable(body) else body
         return self
 
-    def start(self):
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def setup(self):  # pylint: disable=missing-return
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self):
-                standin._serve(self, "GET")
-
-            def do_POST(self):
-                standin._serve(self, "POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        return self.url
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def _send(self, handler, status, body, content_type="application/json;charset=UTF-8"):
-        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    def _serve(self, handler, method):
+    def handle(self, handler, method):
         parsed = urlparse(handler.path)
         query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
         length = int(handler.headers.get("Content-Length") or 0)
@@ -83,8 +39,7 @@ class JsonStandin:
         self.requests.append((method, parsed.path, query))
         fault = self.faults.pop(0) if self.faults else None
         if fault == "drop":
-            handler.close_connection = True
-            handler.connection.shutdown(socket.SHUT_RDWR)
+            self._drop(handler)
             return
         if fault == "hang":
             time.sleep(self.hang_seconds)

@@ -76,3 +76,18 @@ class TestRegistryPacing(TransactionCase):
         start = time.monotonic()
         pace("another-service", 0.05)
         self.assertLess(time.monotonic() - start, 0.05, "each service has its own pace")
+
+
+@tagged("post_install", "-at_install")
+class TestRegistryNameRule(TransactionCase):
+    def test_a_name_the_user_chose_is_proposed_unchecked(self):
+        registry = self.env["crm.client.registry"]
+        Partner = self.env["res.partner"]
+        found = {"name": "ACME SPÓŁKA Z O.O."}
+        self.assertEqual(registry._registry_unchecked_fields(Partner.new({"name": "Acme"}), found), ["name"])
+        self.assertEqual(registry._registry_unchecked_fields(Partner.new({"name": "acme spółka z o.o."}), found), [])
+        self.assertEqual(registry._registry_unchecked_fields(Partner.new({"name": False}), found), [])
+        same = Partner.new({"name": "ACME OLD", "legal_name": "ACME OLD"})
+        self.assertEqual(registry._registry_unchecked_fields(same, found), [], "never customized: follows the registry")
+        chosen = Partner.new({"name": "Acme", "legal_name": "ACME OLD"})
+        self.assertEqual(registry._registry_unchecked_fields(chosen, found), ["name"])

@@ -99,7 +99,3 @@ class CrmClientRegistryBrreg(models.AbstractModel):
         if unit["ended_on"]:
             description += " · " + self.env._("deleted on %(date)s", date=unit["ended_on"])
         return [{"key": unit["number"], "label": unit["name"], "description": description, "values": values}]
-
-    @api.model
-    def _registry_unchecked_fields(self, partner, values):
-        return ["name"] if partner.name and partner.name != partner.legal_name else []

@@ -49,18 +49,6 @@ class CrmClientRegistryGus(models.AbstractModel):
         return self._gus_entities(**{kind: digits})
 
     @api.model
-    def _registry_unchecked_fields(self, partner, values):
-        # The registered name always goes to the legal name; the display name is only
-        # proposed when the user has not chosen another one.
-        if partner.name and partner.legal_name and partner.name != partner.legal_name:
-            return ["name"]
-        if partner.name and not partner.legal_name and partner.name.casefold() != (values.get("name") or "").casefold():
-            return ["name"]
-        return []
-
-    # ---- configuration ----
-
-    @api.model
     def _gus_config(self):
         get = self.env["ir.config_parameter"].sudo().get_param
         environment = get("crm_clients_gus.environment") or "test"

@@ -8,18 +8,17 @@ codes. Switches make it hang, fail, answer garbage, expire sessions or go into m
 """
 
 import random
-import socket
 import string
 import threading
 import time
 import uuid
 from collections import Counter
-from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+from odoo.addons.crm_clients.tests.http_standin import HttpStandin
 
 DATA = Path(__file__).parent / "data"
 TEST_API_KEY = "abcde12345abcde12345"
@@ -238,8 +237,10 @@ def _inner(rows):
     return f"<root>\r\n{body}</root>"
 
 
-class BirStandin:
+class BirStandin(HttpStandin):
     """The service. ``start()`` answers its address; attributes are the switches."""
+
+    url_path = "/wsBIR/UslugaBIRzewnPubl.svc"
 
     def __init__(self, api_keys=(TEST_API_KEY,)):
         self.api_keys = set(api_keys)
@@ -252,8 +253,6 @@ class BirStandin:
         self.maintenance = False
         self.received_sid_headers = []
         self._lock = threading.Lock()
-        self._server = None
-        self.url = None
 
     # ---- control ----
 
@@ -265,56 +264,13 @@ class BirStandin:
         with self._lock:
             self.sessions.clear()
 
-    def start(self):
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def setup(self):  # pylint: disable=missing-return
-                super().setup()
-                # Headers and body leave in two writes: without this, Nagle's algorithm and
-                # delayed ACKs add ~40 ms per answer, a delay the real service does not have.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self):
-                standin._serve_get(self)
-
-            def do_POST(self):
-                standin._serve_post(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/wsBIR/UslugaBIRzewnPubl.svc"
-        return self.url
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    # ---- HTTP ----
-
-    @staticmethod
-    def _send(handler, status, body, content_type):
-        data = body if isinstance(body, bytes) else body.encode("utf-8")
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+    def handle(self, handler, method):
+        if method == "GET":
+            self._serve_get(handler)
+        elif method == "POST":
+            self._serve_post(handler)
+        else:
+            self._send(handler, 405, "Method Not Allowed", "text/plain")
 
     def _serve_get(self, handler):
         name = handler.path.split("?")[0].rsplit("/", 1)[-1]

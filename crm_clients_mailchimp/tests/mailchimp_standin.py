@@ -11,20 +11,19 @@ real form-encoded webhook to Odoo.
 import hashlib
 import json
 import re
-import socket
 import threading
 import time
 import uuid
 from collections import Counter
 from datetime import UTC
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
 from urllib.parse import urlencode
 from urllib.parse import urlparse
 
 import requests
+
+from odoo.addons.crm_clients.tests.http_standin import HttpStandin
 
 from ..tools.mailchimp import gzip_tar
 
@@ -42,7 +41,10 @@ def now():
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-class MailchimpStandin:
+class MailchimpStandin(HttpStandin):
+    url_path = "/3.0"
+    default_content_type = "application/json; charset=utf-8"
+
     def __init__(self, api_key=API_KEY):
         self.api_key = api_key
         self.lists = {LIST_ID: {"id": LIST_ID, "name": "Newsletter"}}
@@ -56,47 +58,8 @@ class MailchimpStandin:
         self.slow_seconds = 0.5
         self.batch_polls_until_finished = 1
         self._lock = threading.Lock()
-        self._server = None
-        self.url = None
 
     # ---- control ----
-
-    def start(self):
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def setup(self):  # pylint: disable=missing-return
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self):
-                standin._handle(self, "GET")
-
-            def do_POST(self):
-                standin._handle(self, "POST")
-
-            def do_PUT(self):
-                standin._handle(self, "PUT")
-
-            def do_DELETE(self):
-                standin._handle(self, "DELETE")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/3.0"
-        return self.url
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     def member(self, email, list_id=LIST_ID):
         return self.members.get((list_id, md5(email)))
@@ -124,22 +87,11 @@ class MailchimpStandin:
 
     # ---- HTTP ----
 
-    def _send(self, handler, status, body=None, content_type="application/json; charset=utf-8", headers=None):
-        data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-        handler.send_response(status)
-        if body is not None:
-            handler.send_header("Content-Type", content_type)
-        for key, value in (headers or {}).items():
-            handler.send_header(key, value)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-
     def _problem(self, handler, status, title, detail, extra=None):
         body = {"type": ERRORS_DOC, "title": title, "status": status, "detail": detail, "instance": str(uuid.uuid4())}
         self._send(handler, status, {**body, **(extra or {})}, "application/problem+json; charset=utf-8")
 
-    def _handle(self, handler, method):
+    def handle(self, handler, method):
         parsed = urlparse(handler.path)
         path = parsed.path
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
@@ -150,8 +102,7 @@ class MailchimpStandin:
             self.calls[f"{method} {re.sub(r'/[0-9a-f]{32}', '/{hash}', path)}"] += 1
             fault = self.faults.pop(0) if self.faults else None
         if fault == "drop":
-            handler.close_connection = True
-            handler.connection.shutdown(socket.SHUT_RDWR)
+            self._drop(handler)
             return
         if fault == "slow":
             time.sleep(self.slow_seconds)
@@ -336,7 +287,5 @@ class MailchimpStandin:
     def _batch_view(self, batch_id):
         batch = self.batches[batch_id]
         view = {k: v for k, v in batch.items() if k not in ("archive", "polls")}
-        view["response_body_url"] = (
-            f"{self.url.removesuffix('/3.0')}/batch-results/{batch_id}" if batch["status"] == "finished" else ""
-        )
+        view["response_body_url"] = f"{self.base_url}/batch-results/{batch_id}" if batch["status"] == "finished" else ""
         return view

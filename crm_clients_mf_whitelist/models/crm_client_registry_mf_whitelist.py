@@ -100,10 +100,6 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
         description += " · " + self.env._("%(count)s bank accounts", count=len(accounts))
         return [{"key": answer["nip"], "label": subject.get("name", ""), "description": description, "values": values}]
 
-    @api.model
-    def _registry_unchecked_fields(self, partner, values):
-        return ["name"] if partner.name and partner.name != partner.legal_name else []
-
 
 class ResPartner(models.Model):
     _inherit = "res.partner"

@@ -11,8 +11,6 @@ import socket
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from urllib.parse import quote
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
@@ -24,6 +22,8 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+
+from odoo.addons.crm_clients.tests.http_standin import HttpStandin
 
 from ..tools import peppol
 
@@ -146,7 +146,9 @@ def signed_service_metadata(participant, document, process):
     )
 
 
-class Smp:
+class Smp(HttpStandin):
+    default_content_type = "text/xml"
+
     """An SMP. ``participants`` maps a participant id to its document types."""
 
     def __init__(self):
@@ -157,50 +159,12 @@ class Smp:
         self.status = None  # e.g. 500 or 503: every answer fails with it
         self.malformed = False
         self.answer_for = None  # a participant id answered instead of the one asked
-        self._server = None
-        self.url = None
 
     def add(self, participant, documents=(INVOICE, CREDIT_NOTE)):
         self.participants[participant.lower()] = (participant, list(documents))
         return self
 
-    def start(self, port=0):
-        smp = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def setup(self):  # pylint: disable=missing-return
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self):
-                smp._serve(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        return self.url
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def _send(self, handler, status, body, content_type="text/xml"):
-        data = body.encode("utf-8")
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    def _serve(self, handler):
+    def handle(self, handler, method):
         path = unquote(handler.path.lstrip("/"))
         self.calls["requests"] += 1
         if self.delay:

@@ -99,7 +99,3 @@ class CrmClientRegistryPrh(models.AbstractModel):
             ]
         description = ", ".join(filter(None, (company["company_form"], main.get("city") if main else "")))
         return [{"key": company["business_id"], "label": company["name"], "description": description, "values": values}]
-
-    @api.model
-    def _registry_unchecked_fields(self, partner, values):
-        return ["name"] if partner.name and partner.name != partner.legal_name else []

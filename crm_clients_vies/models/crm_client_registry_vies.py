@@ -117,12 +117,6 @@ class CrmClientRegistryVies(models.AbstractModel):
         return [{"key": answer["vat_number"], "label": label, "description": description, "values": values}]
 
     @api.model
-    def _registry_unchecked_fields(self, partner, values):
-        if partner.name and partner.name != partner.legal_name:
-            return ["name"]
-        return []
-
-    @api.model
     def _registry_search(self, identifier, country_code=None):
         return [self._vies_check(identifier, country_code)]
 

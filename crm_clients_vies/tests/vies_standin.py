@@ -7,17 +7,15 @@ GLOBAL_MAX_CONCURRENT_REQ, SERVICE_UNAVAILABLE, TIMEOUT); member states can be s
 unavailable.
 """
 
-import socket
-import threading
 import time
 from collections import Counter
 from datetime import date
-from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+from odoo.addons.crm_clients.tests.http_standin import HttpStandin
 
 WSDL = Path(__file__).parent / "data" / "checkVatService.wsdl"
 REAL_ADDRESS = "http://ec.europa.eu/taxation_customs/vies/services/checkVatService"
@@ -25,61 +23,32 @@ NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_TYPES = "urn:ec.europa.eu:taxud:vies:services:checkVat:types"
 
 
-class ViesStandin:
+class ViesStandin(HttpStandin):
+    url_path = "/taxation_customs/vies/services/checkVatService"
+    default_content_type = "text/xml;charset=UTF-8"
+
     def __init__(self):
         self.numbers = {}  # (country, number) -> (name, address); name/address "---" when undisclosed
         self.unavailable = set()  # member states answering MS_UNAVAILABLE
         self.faults = []  # one-shot fault codes, or "hang"
         self.hang_seconds = 3.0
         self.calls = Counter()
-        self._server = None
-        self.url = None
         self.wsdl_url = None
 
     def add(self, country, number, name="---", address="---"):
         self.numbers[(country, number)] = (name, address)
         return self
 
-    def start(self):
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def setup(self):  # pylint: disable=missing-return
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self):
-                standin._get(self)
-
-            def do_POST(self):
-                standin._post(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{self._server.server_address[1]}/taxation_customs/vies"
-        self.url = f"{base}/services/checkVatService"
-        self.wsdl_url = f"{base}/checkVatService.wsdl"
+    def start(self, port=0):
+        super().start(port)
+        self.wsdl_url = f"{self.base_url}/taxation_customs/vies/checkVatService.wsdl"
         return self.url
 
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def _send(self, handler, status, body, content_type="text/xml;charset=UTF-8"):
-        data = body.encode("utf-8")
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+    def handle(self, handler, method):
+        if method == "GET":
+            self._get(handler)
+        else:
+            self._post(handler)
 
     def _get(self, handler):
         if not handler.path.endswith(".wsdl"):

@@ -6,14 +6,13 @@ reports its entity type needs), and our own time per client (the run minus the s
 delay) at most 3 times the time plain Odoo takes to write the same values on the same
 clients, measured in the same run."""
 
-import importlib.util
 import subprocess
 import sys
 
 from common import CONFIG
 from common import ODOO_BIN
-from common import ROOT
 from common import fresh_database
+from common import load_standin
 
 DB = "crm_bench_gus"
 CLIENTS, DELAY, BATCH = 500, 0.005, 100
@@ -63,14 +62,6 @@ print(f'RESULT {refreshed} {batches} {elapsed} {baseline}', flush=True)
 """
 
 
-def load_standin():
-    path = ROOT / "crm_clients_gus" / "tests" / "bir_standin.py"
-    spec = importlib.util.spec_from_file_location("bir_standin", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def nip_check(digits):
     total = sum(w * int(d) for w, d in zip((6, 5, 7, 2, 3, 4, 5, 6, 7), digits, strict=True)) % 11
     return None if total == 10 else str(total)
@@ -94,7 +85,7 @@ def identifiers(count):
 def main():
     print(f"installing crm_clients_gus in {DB}...", flush=True)
     fresh_database(DB, "crm_clients_gus")
-    bir_standin = load_standin()
+    bir_standin = load_standin("crm_clients_gus", "bir_standin")
     pairs = identifiers(CLIENTS)
     # The stand-in runs in this process, Odoo in its own: like GUS, remote from Odoo.
     standin = bir_standin.BirStandin()

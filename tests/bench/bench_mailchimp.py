@@ -4,15 +4,13 @@ API in this process), then syncing again after 100 of them changed; same run.
 Goals: at most 25 HTTP requests for the first sync and at most 3 after 100 changes; the
 first sync's time is compared with plain Odoo reading the same partners' data."""
 
-import importlib.util
 import subprocess
 import sys
-import types
 
 from common import CONFIG
 from common import ODOO_BIN
-from common import ROOT
 from common import fresh_database
+from common import load_standin
 
 DB = "crm_bench_mailchimp"
 PARTNERS, CHANGED = 10000, 100
@@ -55,25 +53,10 @@ print(f"RESULT {first['sent']} {first['errors']} {first['requests']} {t_first} {
 """
 
 
-def load_standin():
-    for name, path in (("mc_bench", "crm_clients_mailchimp"), ("mc_bench.tools", "crm_clients_mailchimp/tools"),
-                       ("mc_bench.tests", "crm_clients_mailchimp/tests")):  # fmt: skip
-        package = types.ModuleType(name)
-        package.__path__ = [str(ROOT / path)]
-        sys.modules[name] = package
-    for name, path in (("mc_bench.tools.mailchimp", "crm_clients_mailchimp/tools/mailchimp.py"),
-                       ("mc_bench.tests.mailchimp_standin", "crm_clients_mailchimp/tests/mailchimp_standin.py")):  # fmt: skip
-        spec = importlib.util.spec_from_file_location(name, ROOT / path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules["mc_bench.tests.mailchimp_standin"]
-
-
 def main():
     print(f"installing crm_clients_mailchimp in {DB}...", flush=True)
     fresh_database(DB, "crm_clients_mailchimp")
-    standin = load_standin()
+    standin = load_standin("crm_clients_mailchimp", "mailchimp_standin", tools=("mailchimp",))
     api = standin.MailchimpStandin()
     api.start()
     api.batch_polls_until_finished = 2

@@ -5,15 +5,13 @@ entities of one company): answers are cached per SMP and participant within a ru
 
 Goal: the pool is at least 5 times faster, with the same results."""
 
-import importlib.util
 import subprocess
 import sys
-import types
 
 from common import CONFIG
 from common import ODOO_BIN
-from common import ROOT
 from common import fresh_database
+from common import load_standin
 
 DB = "crm_bench_peppol"
 CLIENTS, DELAY, WORKERS = 1000, 0.010, 16
@@ -46,29 +44,6 @@ print(f"RESULT {timings['one by one']} {timings['pool']} {int(same)} {registered
 """
 
 
-def load(name, path, package=None):
-    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=None)
-    module = importlib.util.module_from_spec(spec)
-    if package:
-        module.__package__ = package
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def load_standin():
-    # The stand-in imports ..tools.peppol: give it its package without importing Odoo.
-    for name, path in (("peppol_bench", "crm_clients_peppol"), ("peppol_bench.tools", "crm_clients_peppol/tools"),
-                       ("peppol_bench.tests", "crm_clients_peppol/tests")):  # fmt: skip
-        package = types.ModuleType(name)
-        package.__path__ = [str(ROOT / path)]
-        sys.modules[name] = package
-    load("peppol_bench.tools.peppol", ROOT / "crm_clients_peppol/tools/peppol.py", "peppol_bench.tools")
-    return load(
-        "peppol_bench.tests.peppol_standin", ROOT / "crm_clients_peppol/tests/peppol_standin.py", "peppol_bench.tests"
-    )
-
-
 def nips(count):
     out, n = [], 100000000
     while len(out) < count:
@@ -83,7 +58,7 @@ def nips(count):
 def main():
     print(f"installing crm_clients_peppol in {DB}...", flush=True)
     fresh_database(DB, "crm_clients_peppol")
-    standin = load_standin()
+    standin = load_standin("crm_clients_peppol", "peppol_standin", tools=("peppol",))
     distinct = nips(CLIENTS * 9 // 10)
     identifiers = distinct + distinct[: CLIENTS - len(distinct)]  # one in ten shared
     dns = standin.SmlDns(zone="test")

@@ -103,3 +103,33 @@ def valid_nip(n):
         if check < 10:
             return digits + str(check)
     raise ValueError(n)
+
+
+def load_standin(addon, module, tools=()):
+    """A stand-in module of ``addon``'s tests, loaded without Odoo: its package-relative
+    imports (``..tools.<name>`` for each of ``tools``) and the shared HTTP server
+    (``odoo.addons.crm_clients.tests.http_standin``) are registered under their names."""
+    import importlib.util
+    import types
+
+    def load(name, path):
+        spec = importlib.util.spec_from_file_location(name, path)
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        spec.loader.exec_module(loaded)
+        return loaded
+
+    if "odoo.addons.crm_clients.tests.http_standin" not in sys.modules:
+        load("odoo.addons.crm_clients.tests.http_standin", ROOT / "crm_clients" / "tests" / "http_standin.py")
+    package = f"bench_{addon}"
+    for name, path in (
+        (package, addon),
+        (f"{package}.tools", f"{addon}/tools"),
+        (f"{package}.tests", f"{addon}/tests"),
+    ):
+        stub = types.ModuleType(name)
+        stub.__path__ = [str(ROOT / path)]
+        sys.modules[name] = stub
+    for tool in tools:
+        load(f"{package}.tools.{tool}", ROOT / addon / "tools" / f"{tool}.py")
+    return load(f"{package}.tests.{module}", ROOT / addon / "tests" / f"{module}.py")
