@@ -67,28 +67,42 @@ class CrmClientRegistry(models.AbstractModel):
         return providers
 
     @api.model
-    def _registry_cache_get(self, key, hours):
-        """Cached answer for ``key`` younger than ``hours``, or ``None``."""
-        if hours <= 0:
-            return None
-        self.env.cr.execute(
-            "SELECT payload FROM crm_client_registry_cache WHERE provider = %s AND key = %s AND fetched_at > %s",
-            (self._name, key, fields.Datetime.now() - timedelta(hours=hours)),
-        )
-        row = self.env.cr.fetchone()
-        return row[0] if row else None
+    def _registry_config(self, prefix, url, cache_hours=24, requests_per_second=5, timeout=20):
+        """A provider's settings, system parameters ``<prefix>.url``, ``.cache_hours``,
+        ``.requests_per_second`` and ``.timeout``, with the provider's defaults; the rate
+        becomes the minimum interval between two requests."""
+        get = self.env["ir.config_parameter"].sudo().get_param
+        rate = float(get(f"{prefix}.requests_per_second") or requests_per_second)
+        return {
+            "url": (get(f"{prefix}.url") or "").strip() or url,
+            "cache_hours": float(get(f"{prefix}.cache_hours") or cache_hours),
+            "timeout": float(get(f"{prefix}.timeout") or timeout),
+            "min_interval": 1.0 / rate if rate > 0 else 0.0,
+        }
 
     @api.model
-    def _registry_cache_set(self, key, payload):
-        """Store an answer; concurrent workers storing the same key do not collide."""
+    def _registry_cached(self, key, hours, fetch):
+        """The answer for ``key`` from the cache shared by all workers when younger than
+        ``hours``, else ``fetch()``'s, stored (an empty answer too: "not found" is cached)."""
+        if hours > 0:
+            self.env.cr.execute(
+                "SELECT payload FROM crm_client_registry_cache WHERE provider = %s AND key = %s AND fetched_at > %s",
+                (self._name, key, fields.Datetime.now() - timedelta(hours=hours)),
+            )
+            row = self.env.cr.fetchone()
+            if row:
+                return row[0]
+        answer = fetch()
+        # Concurrent workers storing the same key do not collide.
         self.env.cr.execute(
             """
             INSERT INTO crm_client_registry_cache (provider, key, payload, fetched_at)
             VALUES (%s, %s, %s, %s)
             ON CONFLICT (provider, key) DO UPDATE SET payload = EXCLUDED.payload, fetched_at = EXCLUDED.fetched_at
             """,
-            (self._name, key, json.dumps(payload), fields.Datetime.now()),
+            (self._name, key, json.dumps(answer), fields.Datetime.now()),
         )
+        return answer
 
 
 class CrmClientRegistryCache(models.Model):

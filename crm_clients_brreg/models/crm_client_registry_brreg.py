@@ -29,35 +29,28 @@ class CrmClientRegistryBrreg(models.AbstractModel):
 
     @api.model
     def _brreg_unit(self, number):
-        get = self.env["ir.config_parameter"].sudo().get_param
         digits = brreg.organisation_number(number)
         if not digits:
             raise UserError(self.env._("%(number)s is not a Norwegian organisation number (9 digits).", number=number))
-        hours = float(get("crm_clients_brreg.cache_hours") or 24)
-        cached = self._registry_cache_get(digits, hours)
-        if cached is not None:
-            return cached
-        rate = float(get("crm_clients_brreg.requests_per_second") or 5)
-        client = brreg.Client(
-            get("crm_clients_brreg.url") or brreg.BASE_URL,
-            timeout=float(get("crm_clients_brreg.timeout") or 20),
-            min_interval=1.0 / rate if rate > 0 else 0.0,
-        )
-        try:
-            data = client.unit(digits)
-        except brreg.BrregError as exc:
-            _logger.info("Brønnøysund lookup of %s failed: %s", digits, exc)
-            messages = {
-                "removed": self.env._("Brønnøysund has removed %(number)s from public disclosure.", number=digits),
-                "network": self.env._("Brønnøysund cannot be reached (%(detail)s).", detail=exc.detail),
-                "malformed": self.env._("Brønnøysund sent an answer that cannot be read."),
-            }
-            raise UserError(
-                messages.get(exc.kind) or self.env._("Brønnøysund answered %(detail)s.", detail=exc.detail)
-            ) from exc
-        unit = brreg.entity(data) if data else None
-        self._registry_cache_set(digits, unit)
-        return unit
+        config = self._registry_config("crm_clients_brreg", brreg.BASE_URL)
+
+        def fetch():
+            client = brreg.Client(config["url"], timeout=config["timeout"], min_interval=config["min_interval"])
+            try:
+                data = client.unit(digits)
+            except brreg.BrregError as exc:
+                _logger.info("Brønnøysund lookup of %s failed: %s", digits, exc)
+                messages = {
+                    "removed": self.env._("Brønnøysund has removed %(number)s from public disclosure.", number=digits),
+                    "network": self.env._("Brønnøysund cannot be reached (%(detail)s).", detail=exc.detail),
+                    "malformed": self.env._("Brønnøysund sent an answer that cannot be read."),
+                }
+                raise UserError(
+                    messages.get(exc.kind) or self.env._("Brønnøysund answered %(detail)s.", detail=exc.detail)
+                ) from exc
+            return brreg.entity(data) if data else None
+
+        return self._registry_cached(digits, config["cache_hours"], fetch)
 
     @api.model
     def _registry_search(self, identifier, country_code=None):

@@ -108,3 +108,13 @@ class TestBrreg(TransactionCase):
             "DIGITALISERINGSDIREKTORATET",
         )
         self.assertEqual(self.env["res.partner"].registry_search("brreg", "999999999"), [])
+
+    def test_answers_and_not_found_are_cached(self):
+        self.env["ir.config_parameter"].sudo().set_param("crm_clients_brreg.cache_hours", "24")
+        search = self.env["res.partner"].registry_search
+        self.assertEqual(search("brreg", "999999999"), [])
+        self.assertEqual(search("brreg", "991825827")[0]["number"], "991825827")
+        asked = self.api.calls["requests"]
+        self.assertEqual(search("brreg", "999 999 999"), [], "a unit Brønnøysund does not know is not asked twice")
+        self.assertEqual(search("brreg", "991825827")[0]["number"], "991825827")
+        self.assertEqual(self.api.calls["requests"], asked)

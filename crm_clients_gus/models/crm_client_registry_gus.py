@@ -132,21 +132,18 @@ class CrmClientRegistryGus(models.AbstractModel):
         """Entities GUS knows for one identifier, from the cache when fresh enough."""
         kind, value = self._gus_normalize(nip=nip, regon=regon, krs=krs)
         config = self._gus_config()
-        cache_key = f"{config['environment']}:{kind}:{value}"
-        cached = self._registry_cache_get(cache_key, config["cache_hours"])
-        if cached is not None:
-            return cached
-        try:
-            if client is None:
-                with self._gus_client() as own_client:
-                    entities = own_client.entities(**{kind: value})
-            else:
-                entities = client.entities(**{kind: value})
-        except bir.BirError as exc:
-            _logger.info("GUS lookup of %s %s failed: %s", kind, value, exc)
-            raise UserError(self._gus_error_message(exc, config)) from exc
-        self._registry_cache_set(cache_key, entities)
-        return entities
+
+        def fetch():
+            try:
+                if client is None:
+                    with self._gus_client() as own_client:
+                        return own_client.entities(**{kind: value})
+                return client.entities(**{kind: value})
+            except bir.BirError as exc:
+                _logger.info("GUS lookup of %s %s failed: %s", kind, value, exc)
+                raise UserError(self._gus_error_message(exc, config)) from exc
+
+        return self._registry_cached(f"{config['environment']}:{kind}:{value}", config["cache_hours"], fetch)
 
     @api.model
     def _gus_error_message(self, exc, config):

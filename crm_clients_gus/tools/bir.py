@@ -10,11 +10,12 @@ dict with the addon's vocabulary.
 import copy
 import logging
 import threading
-import time
 from collections import Counter
 
 import requests
 from lxml import etree
+
+from odoo.addons.crm_clients.tools.pacing import pace
 
 _logger = logging.getLogger(__name__)
 
@@ -102,7 +103,6 @@ class BirClient:
         self.min_interval = min_interval
         self.sid = None
         self.stats = Counter()
-        self._last_request = 0.0
         self._service = None
         self._session = None
 
@@ -131,9 +131,8 @@ class BirClient:
         from zeep.exceptions import XMLSyntaxError
 
         service = self._ensure_service()
-        wait = self._last_request + self.min_interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
+        # Paced per process and service, across the pooled clients of parallel workers' threads.
+        pace(self.service_url, self.min_interval)
         self.stats["requests"] += 1
         self.stats[operation] += 1
         try:
@@ -152,8 +151,6 @@ class BirClient:
             raise BirError("unreachable", str(exc)) from exc
         except (XMLSyntaxError, etree.XMLSyntaxError, ValueError) as exc:
             raise BirError("malformed", str(exc)) from exc
-        finally:
-            self._last_request = time.monotonic()
 
     def _get_value(self, name):
         return self._invoke("GetValue", pNazwaParametru=name) or ""

@@ -27,8 +27,6 @@ class ResConfigSettings(models.TransientModel):
     crm_clients_mailchimp_audience_id = fields.Many2one(
         "crm.client.mailchimp.audience",
         string="Mailchimp Audience",
-        compute="_compute_crm_clients_mailchimp_audience_id",
-        inverse="_inverse_crm_clients_mailchimp_audience_id",
     )
     crm_clients_mailchimp_double_optin = fields.Boolean(
         string="Double Opt-in", config_parameter="crm_clients_mailchimp.double_optin"
@@ -39,15 +37,11 @@ class ResConfigSettings(models.TransientModel):
     crm_clients_mailchimp_tag_ids = fields.Many2many(
         "res.partner.category",
         string="Tags Sent to Mailchimp",
-        compute="_compute_crm_clients_mailchimp_mappings",
-        inverse="_inverse_crm_clients_mailchimp_mappings",
         help="Empty: every tag.",
     )
     crm_clients_mailchimp_status_ids = fields.Many2many(
         "crm.client.status",
         string="Statuses Sent as Tags",
-        compute="_compute_crm_clients_mailchimp_mappings",
-        inverse="_inverse_crm_clients_mailchimp_mappings",
         help="Empty: every status.",
     )
     crm_clients_mailchimp_webhook_url = fields.Char(
@@ -57,36 +51,31 @@ class ResConfigSettings(models.TransientModel):
     def _get_param(self, key):
         return self.env["ir.config_parameter"].sudo().get_param(f"crm_clients_mailchimp.{key}")
 
-    def _compute_crm_clients_mailchimp_audience_id(self):
+    # Record-valued settings, kept in system parameters as ids (Odoo's get/set_values way).
+    @api.model
+    def get_values(self):
+        values = super().get_values()
         list_id = self._get_param("list_id")
-        audience = (
-            self.env["crm.client.mailchimp.audience"].search([("list_id", "=", list_id)], limit=1) if list_id else False
-        )
-        for settings in self:
-            settings.crm_clients_mailchimp_audience_id = audience
-
-    def _inverse_crm_clients_mailchimp_audience_id(self):
-        for settings in self:
-            new = settings.crm_clients_mailchimp_audience_id.list_id or ""
-            if new != (self._get_param("list_id") or ""):
-                params = self.env["ir.config_parameter"].sudo()
-                params.set_param("crm_clients_mailchimp.list_id", new)
-                params.set_param("crm_clients_mailchimp.merge_fields_list", "")
-
-    def _compute_crm_clients_mailchimp_mappings(self):
+        audience = self.env["crm.client.mailchimp.audience"].search([("list_id", "=", list_id)], limit=1)
         tags = self.env["res.partner.category"].browse(json.loads(self._get_param("tag_ids") or "[]")).exists()
         statuses = self.env["crm.client.status"].browse(json.loads(self._get_param("status_ids") or "[]")).exists()
-        for settings in self:
-            settings.crm_clients_mailchimp_tag_ids = tags
-            settings.crm_clients_mailchimp_status_ids = statuses
+        values.update(
+            crm_clients_mailchimp_audience_id=audience.id if list_id else False,
+            crm_clients_mailchimp_tag_ids=[fields.Command.set(tags.ids)],
+            crm_clients_mailchimp_status_ids=[fields.Command.set(statuses.ids)],
+        )
+        return values
 
-    def _inverse_crm_clients_mailchimp_mappings(self):
+    def set_values(self):
+        result = super().set_values()
         params = self.env["ir.config_parameter"].sudo()
-        for settings in self:
-            params.set_param("crm_clients_mailchimp.tag_ids", json.dumps(settings.crm_clients_mailchimp_tag_ids.ids))
-            params.set_param(
-                "crm_clients_mailchimp.status_ids", json.dumps(settings.crm_clients_mailchimp_status_ids.ids)
-            )
+        new_list = self.crm_clients_mailchimp_audience_id.list_id or ""
+        if new_list != (self._get_param("list_id") or ""):
+            params.set_param("crm_clients_mailchimp.list_id", new_list)
+            params.set_param("crm_clients_mailchimp.merge_fields_list", "")
+        params.set_param("crm_clients_mailchimp.tag_ids", json.dumps(self.crm_clients_mailchimp_tag_ids.ids))
+        params.set_param("crm_clients_mailchimp.status_ids", json.dumps(self.crm_clients_mailchimp_status_ids.ids))
+        return result
 
     @api.depends("company_id")
     def _compute_crm_clients_mailchimp_webhook_url(self):

@@ -237,3 +237,28 @@ class TestMailchimpWebhookRegistration(MailchimpCase):
         hooks = self.api.webhooks[standin.LIST_ID]
         self.assertEqual([hook["url"] for hook in hooks], [url])
         self.assertTrue(hooks[0]["events"]["unsubscribe"] and hooks[0]["events"]["cleaned"])
+
+
+@tagged("post_install", "-at_install")
+class TestMailchimpSettings(MailchimpCase):
+    def test_mappings_and_audience_are_saved_as_parameters(self):
+        hot = self.env["res.partner.category"].create({"name": "Hot"})
+        audience = self.env["crm.client.mailchimp.audience"].create({"name": "Other", "list_id": "b0b0b0b0b0"})
+        self.sync._set_param("merge_fields_list", standin.LIST_ID)
+        settings = self.env["res.config.settings"].create(
+            {
+                "crm_clients_mailchimp_tag_ids": [(6, 0, hot.ids)],
+                "crm_clients_mailchimp_status_ids": [(6, 0, self.vip.ids)],
+                "crm_clients_mailchimp_audience_id": audience.id,
+            }
+        )
+        settings.execute()
+        self.assertEqual(json.loads(self.sync._param("tag_ids")), hot.ids)
+        self.assertEqual(json.loads(self.sync._param("status_ids")), self.vip.ids)
+        self.assertEqual(self.sync._param("list_id"), "b0b0b0b0b0")
+        self.assertFalse(self.sync._param("merge_fields_list"), "another audience: its merge fields are checked again")
+        fresh = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            (fresh.crm_clients_mailchimp_tag_ids, fresh.crm_clients_mailchimp_audience_id), (hot, audience)
+        )
+        self.assertIn("/crm_clients_mailchimp/webhook/", fresh.crm_clients_mailchimp_webhook_url)

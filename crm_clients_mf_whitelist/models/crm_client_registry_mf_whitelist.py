@@ -37,36 +37,31 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
             nip = polish_ids.normalize_nip(nip or "")
         except polish_ids.InvalidIdentifier as exc:
             raise UserError(self.env["res.partner"]._client_invalid_id_message("NIP", exc)) from exc
-        get = self.env["ir.config_parameter"].sudo().get_param
-        hours = float(get("crm_clients_mf_whitelist.cache_hours") or 12)
-        key = f"{nip}:{fields.Date.context_today(self)}"
-        cached = self._registry_cache_get(key, hours)
-        if cached is not None:
-            return cached
-        rate = float(get("crm_clients_mf_whitelist.requests_per_second") or 2)
-        client = whitelist.Client(
-            get("crm_clients_mf_whitelist.url") or whitelist.BASE_URL,
-            timeout=float(get("crm_clients_mf_whitelist.timeout") or 20),
-            min_interval=1.0 / rate if rate > 0 else 0.0,
+        config = self._registry_config(
+            "crm_clients_mf_whitelist", whitelist.BASE_URL, cache_hours=12, requests_per_second=2
         )
-        try:
-            subject, request_id = client.search_nip(nip, fields.Date.context_today(self))
-        except whitelist.WhitelistError as exc:
-            _logger.info("White list lookup of %s failed: %s", nip, exc)
-            messages = {
-                "limit": self.env._("The VAT white list's daily limit of requests is used up. Try again tomorrow."),
-                "network": self.env._("The VAT white list cannot be reached (%(detail)s).", detail=exc.detail),
-                "malformed": self.env._("The VAT white list sent an answer that cannot be read."),
-            }
-            raise UserError(
-                messages.get(exc.kind)
-                or self.env._(
-                    "The VAT white list refused the request: %(code)s %(detail)s", code=exc.code, detail=exc.detail
-                )
-            ) from exc
-        answer = {"nip": nip, "request_id": request_id, "subject": subject}
-        self._registry_cache_set(key, answer)
-        return answer
+        today = fields.Date.context_today(self)
+
+        def fetch():
+            client = whitelist.Client(config["url"], timeout=config["timeout"], min_interval=config["min_interval"])
+            try:
+                subject, request_id = client.search_nip(nip, today)
+            except whitelist.WhitelistError as exc:
+                _logger.info("White list lookup of %s failed: %s", nip, exc)
+                messages = {
+                    "limit": self.env._("The VAT white list's daily limit of requests is used up. Try again tomorrow."),
+                    "network": self.env._("The VAT white list cannot be reached (%(detail)s).", detail=exc.detail),
+                    "malformed": self.env._("The VAT white list sent an answer that cannot be read."),
+                }
+                raise UserError(
+                    messages.get(exc.kind)
+                    or self.env._(
+                        "The VAT white list refused the request: %(code)s %(detail)s", code=exc.code, detail=exc.detail
+                    )
+                ) from exc
+            return {"nip": nip, "request_id": request_id, "subject": subject}
+
+        return self._registry_cached(f"{nip}:{today}", config["cache_hours"], fetch)
 
     @api.model
     def _registry_search(self, identifier, country_code=None):

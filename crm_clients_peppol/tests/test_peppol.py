@@ -230,3 +230,19 @@ class TestPeppolCheck(PeppolCase):
         with self.assertRaises(Exception):  # noqa: B017 - AccessError
             partner.with_user(portal).action_peppol_check()
         self.assertEqual(partner.peppol_status, "unknown")
+
+
+@tagged("post_install", "-at_install")
+class TestPeppolIdentifierWarning(PeppolCase):
+    def test_an_invalid_identifier_warns_while_typing_but_can_be_saved(self):
+        from odoo.tests import Form
+
+        partner = self.client(vat="5260251049")
+        with Form(partner) as form:
+            form.peppol_eas = "0208"
+            form.peppol_endpoint = "3141592654"  # fails the Belgian checksum: a warning, not a refusal
+        self.assertEqual((partner.peppol_eas, partner.peppol_endpoint), ("0208", "3141592654"))
+        result = partner._onchange_peppol_identifier()
+        self.assertIn("looks invalid", result["warning"]["message"])
+        partner.peppol_endpoint = "0477472701"
+        self.assertIsNone(partner._onchange_peppol_identifier())

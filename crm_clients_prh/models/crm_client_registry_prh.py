@@ -32,34 +32,26 @@ class CrmClientRegistryPrh(models.AbstractModel):
         value = prh.business_id(identifier)
         if not value:
             raise UserError(self.env._("%(value)s is not a Finnish Business ID (1234567-8).", value=identifier))
-        get = self.env["ir.config_parameter"].sudo().get_param
-        hours = float(get("crm_clients_prh.cache_hours") or 24)
+        config = self._registry_config("crm_clients_prh", prh.BASE_URL, requests_per_second=2)
         language = (self.env.lang or "en")[:2]
-        key = f"{value}:{language}"
-        cached = self._registry_cache_get(key, hours)
-        if cached is not None:
-            return cached
-        rate = float(get("crm_clients_prh.requests_per_second") or 2)
-        client = prh.Client(
-            get("crm_clients_prh.url") or prh.BASE_URL,
-            timeout=float(get("crm_clients_prh.timeout") or 20),
-            min_interval=1.0 / rate if rate > 0 else 0.0,
-        )
-        try:
-            company = client.company(value)
-        except prh.PrhError as exc:
-            _logger.info("PRH lookup of %s failed: %s", value, exc)
-            messages = {
-                "rate": self.env._("PRH limits requests: too many were made. Try again in a minute."),
-                "network": self.env._("PRH cannot be reached (%(detail)s).", detail=exc.detail),
-                "malformed": self.env._("PRH sent an answer that cannot be read."),
-            }
-            raise UserError(
-                messages.get(exc.kind) or self.env._("PRH answered %(detail)s.", detail=exc.detail)
-            ) from exc
-        result = prh.entity(company, language) if company else None
-        self._registry_cache_set(key, result)
-        return result
+
+        def fetch():
+            client = prh.Client(config["url"], timeout=config["timeout"], min_interval=config["min_interval"])
+            try:
+                company = client.company(value)
+            except prh.PrhError as exc:
+                _logger.info("PRH lookup of %s failed: %s", value, exc)
+                messages = {
+                    "rate": self.env._("PRH limits requests: too many were made. Try again in a minute."),
+                    "network": self.env._("PRH cannot be reached (%(detail)s).", detail=exc.detail),
+                    "malformed": self.env._("PRH sent an answer that cannot be read."),
+                }
+                raise UserError(
+                    messages.get(exc.kind) or self.env._("PRH answered %(detail)s.", detail=exc.detail)
+                ) from exc
+            return prh.entity(company, language) if company else None
+
+        return self._registry_cached(f"{value}:{language}", config["cache_hours"], fetch)
 
     @api.model
     def _registry_search(self, identifier, country_code=None):

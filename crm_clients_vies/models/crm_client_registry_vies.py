@@ -26,18 +26,6 @@ class CrmClientRegistryVies(models.AbstractModel):
         return bool(partner.vat and prefix and number)
 
     @api.model
-    def _vies_config(self):
-        get = self.env["ir.config_parameter"].sudo().get_param
-        rate = float(get("crm_clients_vies.requests_per_second") or 5)
-        return {
-            "service_url": get("crm_clients_vies.url") or vies.SERVICE_URL,
-            "wsdl_url": get("crm_clients_vies.wsdl_url") or vies.WSDL_URL,
-            "timeout": float(get("crm_clients_vies.timeout") or 20),
-            "min_interval": 1.0 / rate if rate > 0 else 0.0,
-            "cache_hours": float(get("crm_clients_vies.cache_hours") or 24),
-        }
-
-    @api.model
     def _vies_check(self, vat, country_code=None):
         """The VIES answer for a VAT number (a dict), from the cache when fresh."""
         prefix, number = vies.split_vat(vat, country_code)
@@ -45,31 +33,31 @@ class CrmClientRegistryVies(models.AbstractModel):
             raise UserError(
                 self.env._("%(vat)s is not an EU VAT number VIES can check (country prefix missing).", vat=vat)
             )
-        config = self._vies_config()
+        config = self._registry_config("crm_clients_vies", vies.SERVICE_URL)
+        wsdl_url = self.env["ir.config_parameter"].sudo().get_param("crm_clients_vies.wsdl_url") or vies.WSDL_URL
         key = f"{prefix}{number}"
-        cached = self._registry_cache_get(key, config["cache_hours"])
-        if cached is not None:
-            return cached
-        try:
-            client = vies.Client(config["service_url"], config["wsdl_url"], config["timeout"], config["min_interval"])
-            result = client.check(prefix, number)
-        except vies.ViesError as exc:
-            _logger.info("VIES check of %s failed: %s", key, exc)
-            raise UserError(self._vies_error_message(exc, prefix)) from exc
-        street, zip_code, city = vies.split_address(result.address)
-        answer = {
-            "valid": result.valid,
-            "country_code": result.country_code,
-            "vat_number": result.vat_number,
-            "name": result.name,
-            "address": result.address,
-            "street": street,
-            "zip": zip_code,
-            "city": city,
-            "request_date": result.request_date,
-        }
-        self._registry_cache_set(key, answer)
-        return answer
+
+        def fetch():
+            try:
+                client = vies.Client(config["url"], wsdl_url, config["timeout"], config["min_interval"])
+                result = client.check(prefix, number)
+            except vies.ViesError as exc:
+                _logger.info("VIES check of %s failed: %s", key, exc)
+                raise UserError(self._vies_error_message(exc, prefix)) from exc
+            street, zip_code, city = vies.split_address(result.address)
+            return {
+                "valid": result.valid,
+                "country_code": result.country_code,
+                "vat_number": result.vat_number,
+                "name": result.name,
+                "address": result.address,
+                "street": street,
+                "zip": zip_code,
+                "city": city,
+                "request_date": result.request_date,
+            }
+
+        return self._registry_cached(key, config["cache_hours"], fetch)
 
     @api.model
     def _vies_error_message(self, exc, prefix):
