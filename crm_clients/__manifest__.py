@@ -20,6 +20,8 @@
         "wizards/crm_client_registry_wizard_views.xml",
         "wizards/crm_client_add_views.xml",
         "views/crm_client_status_views.xml",
+        "views/crm_client_timeline_views.xml",
+        "views/crm_client_document_views.xml",
         "views/crm_client_contact_role_views.xml",
         "views/crm_client_relation_views.xml",
         "views/res_partner_views.xml",
@@ -33,6 +35,9 @@
         "demo/res_partner_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_clients/static/src/timeline/**/*",
+        ],
         "web.assets_tests": [
             "crm_clients/static/tests/tours/**/*",
         ],

@@ -7,8 +7,9 @@
 #   full DB  : every crm_clients addon with base_vat, account and sale (so the bridges
 #              install): our addons' tests, tests/ (end to end over XML-RPC against a
 #              live server), core's base_vat / account / sale partner tests (pytest with
-#              pytest-odoo), and the tours in headless Chromium (Odoo's own runner,
-#              which hosts the HTTP server tours need).
+#              pytest-odoo), and the tours in headless Chromium and the HTTP tests
+#              (test_tours*.py / test_http_*.py: Odoo's own runner, which hosts the
+#              HTTP server they need).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source tools/env.sh || exit 1
@@ -51,14 +52,15 @@ if ! odoo_bin -d "$DB_PEPPOL" -i account_peppol --stop-after-init --log-level=wa
 fi
 export CRM_TEST_DB=$DB CRM_E2E_DB=$DB_E2E
 
-echo "== Odoo test runner: tours in Chromium ($DB)"
-odoo_bin -d "$DB" --test-tags crm_clients_tour --stop-after-init --log-level=info \
+echo "== Odoo test runner: HTTP tests and tours in Chromium ($DB)"
+CRM_SCREENSHOTS_DIR="$PWD/docs/screenshots" \
+odoo_bin -d "$DB" --test-tags crm_clients_tour,crm_clients_http --stop-after-init --log-level=info \
     --http-port="${CRM_TEST_HTTP_PORT:-$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}" \
     >"$LOGS/odoo-runner.log" 2>&1
 grep -E "odoo\.tests\.result|(ERROR|FAIL): |skipped " "$LOGS/odoo-runner.log" | tail -n 20
 
 PYTEST=(python -m pytest -p no:cacheprovider -q --odoo-config "$ODOO_RC"
-        --ignore-glob='*/tests/test_tours*.py' --ignore=tests/bench)
+        --ignore-glob='*/tests/test_tours*.py' --ignore-glob='*/tests/test_http_*.py' --ignore=tests/bench)
 # crm_clients_peppol_account's tests run in their own database (below).
 FULL_TESTS=$(ls -d crm_clients*/tests | grep -v '^crm_clients_peppol_account/')
 
@@ -90,7 +92,7 @@ grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-peppol.log" | tail 
 
 echo "== Summary"
 python tools/summarize.py \
-    "odoo:tours (Odoo runner, Chromium):$LOGS/odoo-runner.log" \
+    "odoo:HTTP tests and tours (Odoo runner, Chromium):$LOGS/odoo-runner.log" \
     "junit:pytest, full database:$LOGS/pytest-full.xml" \
     "junit:pytest, crm_clients alone:$LOGS/pytest-core.xml" \
     "junit:pytest, with account_peppol:$LOGS/pytest-peppol.xml"

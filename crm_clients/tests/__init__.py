@@ -7,6 +7,7 @@ from . import test_client_properties
 from . import test_client_record
 from . import test_client_status
 from . import test_contact_persons
+from . import test_documents
 from . import test_duplicates
 from . import test_external_ref
 from . import test_financials_tab
@@ -17,5 +18,7 @@ from . import test_registry
 from . import test_relations
 from . import test_search
 from . import test_security
+from . import test_timeline
 from . import test_tours
+from . import test_tours_screenshots
 from . import test_upsert

@@ -1,6 +1,6 @@
 import unittest
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import NIP
 
@@ -46,3 +46,29 @@ class TestClientTours(HttpCase):
         client = self.env["res.partner"].create({"name": "Add Tour Client", "is_company": True})
         self.start_tour(f"/odoo/clients/{client.id}", "crm_clients_add_tour", login="admin")
         self.assertEqual(client.child_ids.mapped("name"), ["Anna Tourowa"])
+        self.assertEqual(client.activity_ids.mapped("summary"), ["Send the offer"])
+
+    def test_timeline_shows_a_status_change_and_a_new_note(self):
+        client = self.env["res.partner"].create(
+            {
+                "name": "Timeline Tour Client",
+                "is_company": True,
+                "client_status_id": self.env.ref("crm_clients.client_status_new").id,
+            }
+        )
+        # as if created in an earlier transaction: Odoo does not track changes of a record
+        # created in the same transaction, and the whole test is one transaction
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.start_tour(f"/odoo/clients/{client.id}", "crm_clients_timeline_tour", login="admin")
+        kinds = self.env["crm.client.timeline"].search([("client_id", "=", client.id)]).mapped("kind")
+        self.assertIn("status", kinds)
+        self.assertIn("note", kinds)
+
+    def test_financials_tab_absent_without_the_group(self):
+        user = new_test_user(
+            self.env, login="crm_tour_no_financials", groups="base.group_user,crm_clients.group_client_user"
+        )
+        self.assertFalse(user.has_group("crm_clients.group_client_financials"))
+        client = self.env["res.partner"].create({"name": "Financials Tour Client", "is_company": True})
+        self.start_tour(f"/odoo/clients/{client.id}", "crm_clients_financials_tour", login=user.login)

@@ -1,4 +1,5 @@
 from . import crm_client_add
+from . import crm_client_document_generate
 from . import crm_client_duplicate_group
 from . import crm_client_merge_wizard
 from . import crm_client_registry_wizard

@@ -9,6 +9,28 @@ class CrmClientAdd(models.TransientModel):
     _description = "Add to a Client"
 
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")
+    # Entries for modules without a bridge: shown only when the module is installed and the
+    # user may create its records.
+    can_add_opportunity = fields.Boolean(compute="_compute_can_add")
+    can_add_project = fields.Boolean(compute="_compute_can_add")
+    can_add_task = fields.Boolean(compute="_compute_can_add")
+    can_add_timesheet = fields.Boolean(compute="_compute_can_add")
+    can_add_event = fields.Boolean(compute="_compute_can_add")
+
+    def _can_create(self, model, *needed_fields):
+        return (
+            model in self.env
+            and all(name in self.env[model]._fields for name in needed_fields)
+            and self.env[model].has_access("create")
+        )
+
+    def _compute_can_add(self):
+        for wizard in self:
+            wizard.can_add_opportunity = self._can_create("crm.lead", "type")
+            wizard.can_add_project = self._can_create("project.project", "partner_id")
+            wizard.can_add_task = self._can_create("project.task", "partner_id")
+            wizard.can_add_timesheet = self._can_create("account.analytic.line", "project_id", "partner_id")
+            wizard.can_add_event = self._can_create("calendar.event", "partner_ids")
 
     def _new_form(self, model, name, context):
         return {
@@ -67,4 +89,49 @@ class CrmClientAdd(models.TransientModel):
             "ir.attachment",
             self.env._("New Document"),
             {"default_res_model": "res.partner", "default_res_id": self.partner_id.id},
+        )
+
+    def _contact_person(self):
+        """The partner a record is for: the contact the + Add was opened on, else the
+        client's primary contact, else the client."""
+        partner = self.partner_id
+        if partner.is_company and partner.primary_contact_id:
+            return partner.primary_contact_id
+        return partner
+
+    def _full_form(self, model, name, context):
+        action = self._new_form(model, name, context)
+        action["target"] = "current"
+        return action
+
+    def action_add_opportunity(self):
+        partner = self._contact_person()
+        return self._full_form(
+            "crm.lead",
+            self.env._("New Opportunity"),
+            {
+                "default_type": "opportunity",
+                "default_partner_id": partner.id,
+                "default_email_from": partner.email,
+                "default_phone": partner.phone,
+            },
+        )
+
+    def action_add_project(self):
+        return self._full_form("project.project", self.env._("New Project"), {"default_partner_id": self.partner_id.id})
+
+    def action_add_task(self):
+        return self._full_form("project.task", self.env._("New Task"), {"default_partner_id": self.partner_id.id})
+
+    def action_add_timesheet(self):
+        return self._new_form(
+            "account.analytic.line", self.env._("New Work Time"), {"default_partner_id": self.partner_id.id}
+        )
+
+    def action_add_event(self):
+        attendees = self.env.user.partner_id | self._contact_person()
+        return self._full_form(
+            "calendar.event",
+            self.env._("New Event"),
+            {"default_partner_ids": attendees.ids, "default_name": self.partner_id.commercial_partner_id.name},
         )

@@ -30,5 +30,33 @@ registry.category("web_tour.tours").add("crm_clients_add_tour", {
             content: "The Contacts box appears after the first contact",
             trigger: "button[name='action_view_client_contacts'] .o_stat_value:contains('1')",
         },
+        {
+            content: "No activity yet: no Activities box",
+            trigger: ".o_form_view:not(:has(button[name='action_view_client_activities']:visible))",
+        },
+        {
+            content: "Open the + Add menu again",
+            trigger: "button[name='action_client_add']",
+            run: "click",
+        },
+        {
+            content: "Add an activity",
+            trigger: ".modal button[name='action_add_activity']",
+            run: "click",
+        },
+        {
+            content: "Describe it",
+            trigger: ".modal .o_field_widget[name='summary'] input",
+            run: "edit Send the offer",
+        },
+        {
+            content: "Schedule it",
+            trigger: ".modal button[name='action_schedule_activities']",
+            run: "click",
+        },
+        {
+            content: "The Activities box appears after the first activity",
+            trigger: "button[name='action_view_client_activities'] .o_stat_value:contains('1')",
+        },
     ],
 });

@@ -5,8 +5,8 @@ const emailRow = (address) => `div[name='email_ids'] .o_data_row:contains('${add
 registry.category("web_tour.tours").add("crm_clients_lock_tour", {
     steps: () => [
         {
-            content: "Open the Emails & Phones tab",
-            trigger: ".o_notebook .nav-link:contains('Emails & Phones')",
+            content: "Open the Details tab (emails and phones are there on the client form)",
+            trigger: ".o_notebook .nav-link:contains('Details')",
             run: "click",
         },
         {

@@ -1,0 +1,199 @@
+import hashlib
+from textwrap import shorten
+
+from odoo import api, fields, models
+from odoo.osv import expression
+from odoo.tools import SQL, html2plaintext
+
+KINDS = [
+    ("note", "Note"),
+    ("message", "Message / Email"),
+    ("status", "Status Change"),
+    ("activity", "Activity Done"),
+    ("change", "Change"),
+    ("record", "Other Document"),
+]
+
+
+class CrmClientTimeline(models.Model):
+    """One chronological feed of a client's interactions: a read-only SQL view over the
+    chatter of the client, its contact persons and every document linked to them.
+
+    Each entry is a mail.message (its id is the message's id). The documents of other
+    modules are found without a bridge: every mail-thread model with a stored
+    ``partner_id`` towards partners is a source, so installing sale, account, crm,
+    project... adds their quotations, invoices, opportunities, tasks on the next start.
+    """
+
+    _name = "crm.client.timeline"
+    _description = "Client Timeline Entry"
+    _auto = False
+    _order = "date desc, id desc"
+    _rec_name = "summary"
+
+    client_id = fields.Many2one("res.partner", "Client", readonly=True)
+    partner_id = fields.Many2one("res.partner", "Partner", readonly=True)
+    date = fields.Datetime(readonly=True)
+    kind = fields.Selection(KINDS, readonly=True)
+    res_model = fields.Char("Document Model", readonly=True)
+    res_model_name = fields.Char("Document Type", compute="_compute_res_model_name")
+    res_id = fields.Many2oneReference("Document", model_field="res_model", readonly=True)
+    record_name = fields.Char("Document Name", readonly=True)
+    summary = fields.Char(compute="_compute_summary")
+    subject = fields.Char(readonly=True)
+    body = fields.Html(readonly=True, sanitize=False)
+    status_old = fields.Char("Old Status", readonly=True)
+    status_new = fields.Char("New Status", readonly=True)
+    author_id = fields.Many2one("res.partner", "Author", readonly=True)
+    message_type = fields.Char(readonly=True)
+
+    # ------------------------------------------------------------------ the view
+    @api.model
+    def _timeline_sources(self):
+        """Models whose messages reach a client through their ``partner_id``."""
+        sources = []
+        for name, model in self.env.registry.items():
+            field = model._fields.get("partner_id")
+            if (
+                name in ("res.partner", "res.users")
+                or model._abstract
+                or model._transient
+                or not model._auto
+                or not model._table
+                or "message_ids" not in model._fields
+                or not field
+                or field.type != "many2one"
+                or field.comodel_name != "res.partner"
+                or not field.store
+                or field.company_dependent
+            ):
+                continue
+            sources.append((name, model._table))
+        return sorted(sources)
+
+    def _timeline_query(self):
+        columns = SQL(
+            """m.id, p.commercial_partner_id AS client_id, p.id AS partner_id, m.date, m.model AS res_model,
+               m.res_id, m.record_name, m.subject, m.body, m.author_id, m.message_type,
+               st.old_value_char AS status_old, st.new_value_char AS status_new"""
+        )
+        # One tracking value per field and message: a plain join (hashable), not a lookup per row.
+        status = SQL(
+            """LEFT JOIN mail_tracking_value st ON st.mail_message_id = m.id AND st.field_id = (
+                   SELECT f.id FROM ir_model_fields f WHERE f.model = 'res.partner' AND f.name = 'client_status_id')
+               LEFT JOIN mail_message_subtype s ON s.id = m.subtype_id"""
+        )
+        partner_kind = SQL(
+            """CASE WHEN m.mail_activity_type_id IS NOT NULL THEN 'activity'
+                    WHEN st.new_value_char IS NOT NULL THEN 'status'
+                    WHEN m.message_type = 'comment' AND COALESCE(s.internal, FALSE) THEN 'note'
+                    WHEN m.message_type IN ('comment', 'email', 'email_outgoing') THEN 'message'
+                    ELSE 'change' END AS kind"""
+        )
+        record_kind = SQL(
+            """CASE WHEN m.mail_activity_type_id IS NOT NULL THEN 'activity'
+                    WHEN m.message_type = 'comment' AND COALESCE(s.internal, FALSE) THEN 'note'
+                    WHEN m.message_type IN ('comment', 'email', 'email_outgoing') THEN 'message'
+                    ELSE 'record' END AS kind"""
+        )
+        parts = [
+            SQL(
+                """SELECT %s, %s FROM mail_message m JOIN res_partner p ON p.id = m.res_id %s
+                    WHERE m.model = 'res.partner' AND m.message_type != 'user_notification'
+                      -- a contact's copy of its client's status (commercial fields sync) is noise
+                      AND (st.new_value_char IS NULL OR p.id = p.commercial_partner_id)""",
+                columns,
+                partner_kind,
+                status,
+            )
+        ]
+        for name, table in self._timeline_sources():
+            parts.append(
+                SQL(
+                    """SELECT %s, %s FROM mail_message m JOIN %s r ON r.id = m.res_id
+                         JOIN res_partner p ON p.id = r.partner_id %s
+                        WHERE m.model = %s AND m.message_type != 'user_notification'""",
+                    columns,
+                    record_kind,
+                    SQL.identifier(table),
+                    status,
+                    name,
+                )
+            )
+        return SQL(" UNION ALL ").join(parts)
+
+    def init(self):
+        self._timeline_refresh(force=True)
+
+    def _timeline_refresh(self, force=False):
+        """(Re)create the view when the set of source models changed (a module that adds
+        one was installed or removed); the source list's hash is the view's comment."""
+        query = self._timeline_query()
+        digest = hashlib.sha256(query.code.encode() + repr(query.params).encode()).hexdigest()
+        self.env.cr.execute(
+            "SELECT obj_description(to_regclass(%s), 'pg_class')",
+            [self._table],
+        )
+        current = self.env.cr.fetchone()[0]
+        if not force and current == digest:
+            return
+        self.env.cr.execute(SQL("DROP VIEW IF EXISTS %s", SQL.identifier(self._table)))
+        self.env.cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(self._table), query))
+        self.env.cr.execute(SQL("COMMENT ON VIEW %s IS %s", SQL.identifier(self._table), digest))
+
+    def _register_hook(self):
+        super()._register_hook()
+        if not self.env.registry.ready:  # once per registry load, not on custom-field reloads
+            self._timeline_refresh()
+
+    # ------------------------------------------------------------------ access
+    @api.model
+    def _search(self, domain, *args, **kwargs):
+        """An entry is visible when its document is: models the user cannot read are left
+        out, and the record rules of the others apply (a subquery per model with rules)."""
+        domain = expression.AND([domain, self._timeline_access_domain()])
+        return super()._search(domain, *args, **kwargs)
+
+    @api.model
+    def _timeline_access_domain(self):
+        if self.env.su:
+            return []
+        models_ = ["res.partner", *(name for name, _table in self._timeline_sources())]
+        readable = [name for name in models_ if self.env[name].has_access("read")]
+        domain = [("res_model", "in", readable)]
+        rules = self.env["ir.rule"]
+        for name in readable:
+            if rules._compute_domain(name, "read"):
+                query = self.env[name].with_context(active_test=False)._search([])
+                domain = expression.AND([domain, ["|", ("res_model", "!=", name), ("res_id", "in", query)]])
+        return domain
+
+    @api.depends("subject", "status_old", "status_new", "body")
+    def _compute_summary(self):
+        """Computed for the rows shown only (never for the whole feed in SQL)."""
+        for entry in self:
+            if entry.subject:
+                entry.summary = entry.subject
+            elif entry.status_new:
+                entry.summary = f"{entry.status_old or ''} → {entry.status_new}"
+            else:
+                entry.summary = shorten(" ".join(html2plaintext(entry.body or "").split()), 200, placeholder="…")
+
+    @api.depends("res_model")
+    def _compute_res_model_name(self):
+        names = {
+            model.model: model.name
+            for model in self.env["ir.model"].sudo().search([("model", "in", list(set(self.mapped("res_model"))))])
+        }
+        for entry in self:
+            entry.res_model_name = names.get(entry.res_model, entry.res_model)
+
+    def action_open_document(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
