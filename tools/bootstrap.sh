@@ -41,7 +41,7 @@ fi
 grep -q "version_info = (18, 0" "$ODOO_SRC/odoo/release.py" || { log "$ODOO_SRC is not Odoo 18.0"; exit 1; }
 
 # ---------------------------------------------------------------- 2. system packages
-debs=(postgresql libldap2-dev libsasl2-dev libpq-dev chromium fonts-dejavu-core wkhtmltopdf)
+debs=(postgresql libldap2-dev libsasl2-dev libpq-dev chromium fonts-dejavu-core wkhtmltopdf gettext)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
     for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -4,6 +4,8 @@
 #              (without account, so without core's PEPPOL fields): core's base / mail /
 #              phone_validation partner tests run there, and so do crm_clients' and
 #              crm_clients_peppol's own tests (they must work without the bridges).
+#   modules DB: crm_clients with CRM, Project, Timesheets, Calendar, Purchase and Repair
+#              (their boxes, "+ Add" entries and timeline entries; tests/modules).
 #   full DB  : every crm_clients addon with base_vat, account and sale (so the bridges
 #              install): our addons' tests, tests/ (end to end over XML-RPC against a
 #              live server), core's base_vat / account / sale partner tests (pytest with
@@ -20,6 +22,9 @@ DB_E2E="${DB}_e2e"
 # crm_clients_peppol_account needs account_peppol: it gets a database of its own.
 ADDONS=$(ls -d crm_clients*/ | tr -d / | grep -vx crm_clients_peppol_account | paste -sd, -)
 DB_PEPPOL="${DB}_peppol"
+DB_MODULES="${DB}_modules"
+# Modules whose records get boxes, "+ Add" entries and timeline entries without a bridge.
+OTHER_MODULES=crm,project,hr_timesheet,calendar,purchase,repair
 LOGS=.local/logs
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log "$LOGS"/*.xml
@@ -50,6 +55,8 @@ if ! odoo_bin -d "$DB_PEPPOL" -i account_peppol --stop-after-init --log-level=wa
     echo "Installing account_peppol in $DB_PEPPOL failed:"; tail -n 60 "$LOGS/install-peppol.log"
     echo "0 passed, 1 failed"; exit 1
 fi
+echo "== Installing crm_clients with $OTHER_MODULES in $DB_MODULES"
+install_db "$DB_MODULES" "crm_clients,$OTHER_MODULES" "$LOGS/install-modules.log"
 export CRM_TEST_DB=$DB CRM_E2E_DB=$DB_E2E
 
 echo "== Odoo test runner: HTTP tests and tours in Chromium ($DB)"
@@ -60,7 +67,8 @@ odoo_bin -d "$DB" --test-tags crm_clients_tour,crm_clients_http --stop-after-ini
 grep -E "odoo\.tests\.result|(ERROR|FAIL): |skipped " "$LOGS/odoo-runner.log" | tail -n 20
 
 PYTEST=(python -m pytest -p no:cacheprovider -q --odoo-config "$ODOO_RC"
-        --ignore-glob='*/tests/test_tours*.py' --ignore-glob='*/tests/test_http_*.py' --ignore=tests/bench)
+        --ignore-glob='*/tests/test_tours*.py' --ignore-glob='*/tests/test_http_*.py' --ignore=tests/bench
+        --ignore=tests/modules)
 # crm_clients_peppol_account's tests run in their own database (below).
 FULL_TESTS=$(ls -d crm_clients*/tests | grep -v '^crm_clients_peppol_account/')
 
@@ -90,9 +98,16 @@ echo "== pytest ($DB_PEPPOL): crm_clients_peppol with Odoo's PEPPOL access point
     >"$LOGS/pytest-peppol.log" 2>&1
 grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-peppol.log" | tail -n 30
 
+echo "== pytest ($DB_MODULES): the client workspace with $OTHER_MODULES"
+"${PYTEST[@]}" --odoo-database "$DB_MODULES" --junitxml="$LOGS/pytest-modules.xml" \
+    tests/modules/test_module_workspace.py \
+    >"$LOGS/pytest-modules.log" 2>&1
+grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-modules.log" | tail -n 30
+
 echo "== Summary"
 python tools/summarize.py \
     "odoo:HTTP tests and tours (Odoo runner, Chromium):$LOGS/odoo-runner.log" \
     "junit:pytest, full database:$LOGS/pytest-full.xml" \
     "junit:pytest, crm_clients alone:$LOGS/pytest-core.xml" \
-    "junit:pytest, with account_peppol:$LOGS/pytest-peppol.xml"
+    "junit:pytest, with account_peppol:$LOGS/pytest-peppol.xml" \
+    "junit:pytest, with CRM / Project / Calendar / Purchase / Repair:$LOGS/pytest-modules.xml"

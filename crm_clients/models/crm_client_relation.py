@@ -20,11 +20,15 @@ class CrmClientRelation(models.Model):
     @api.depends("left_partner_id", "type_id", "right_partner_id")
     def _compute_display_name(self):
         for relation in self:
-            relation.display_name = self.env._(
-                "%(left)s %(relation)s %(right)s",
-                left=relation.left_partner_id.display_name or "",
-                relation=(relation.type_id.name or "").lower(),
-                right=relation.right_partner_id.display_name or "",
+            # "Anna referred Jan": the relation type's (translated) name between the partners
+            relation.display_name = " ".join(
+                part
+                for part in (
+                    relation.left_partner_id.display_name,
+                    (relation.type_id.name or "").lower(),
+                    relation.right_partner_id.display_name,
+                )
+                if part
             )
 
     @api.constrains("left_partner_id", "right_partner_id", "type_id", "date_start", "date_end")

@@ -50,10 +50,12 @@ class CrmClientTimeline(models.Model):
     # ------------------------------------------------------------------ the view
     @api.model
     def _timeline_sources(self):
-        """Models whose messages reach a client through their ``partner_id``."""
+        """Models whose messages reach a client: through a stored ``partner_id`` towards
+        partners (quotations, invoices, opportunities, tasks...), or through a
+        ``res_model`` / ``res_id`` pointing at a partner (calendar events scheduled from
+        a client). Returns ``[(model, table, link)]`` with link ``partner_id`` or ``res_id``."""
         sources = []
         for name, model in self.env.registry.items():
-            field = model._fields.get("partner_id")
             if (
                 name in ("res.partner", "res.users")
                 or model._abstract
@@ -61,14 +63,21 @@ class CrmClientTimeline(models.Model):
                 or not model._auto
                 or not model._table
                 or "message_ids" not in model._fields
-                or not field
-                or field.type != "many2one"
-                or field.comodel_name != "res.partner"
-                or not field.store
-                or field.company_dependent
             ):
                 continue
-            sources.append((name, model._table))
+            field = model._fields.get("partner_id")
+            if (
+                field
+                and field.type == "many2one"
+                and field.comodel_name == "res.partner"
+                and field.store
+                and not field.company_dependent
+            ):
+                sources.append((name, model._table, "partner_id"))
+                continue
+            res_model, res_id = model._fields.get("res_model"), model._fields.get("res_id")
+            if res_model and res_id and res_model.store and res_id.store and res_id.type in ("many2one_reference", "integer"):
+                sources.append((name, model._table, "res_id"))
         return sorted(sources)
 
     def _timeline_query(self):
@@ -107,15 +116,20 @@ class CrmClientTimeline(models.Model):
                 status,
             )
         ]
-        for name, table in self._timeline_sources():
+        for name, table, link in self._timeline_sources():
+            partner_join = (
+                SQL("JOIN res_partner p ON p.id = r.partner_id")
+                if link == "partner_id"
+                else SQL("JOIN res_partner p ON r.res_model = 'res.partner' AND p.id = r.res_id")
+            )
             parts.append(
                 SQL(
-                    """SELECT %s, %s FROM mail_message m JOIN %s r ON r.id = m.res_id
-                         JOIN res_partner p ON p.id = r.partner_id %s
+                    """SELECT %s, %s FROM mail_message m JOIN %s r ON r.id = m.res_id %s %s
                         WHERE m.model = %s AND m.message_type != 'user_notification'""",
                     columns,
                     record_kind,
                     SQL.identifier(table),
+                    partner_join,
                     status,
                     name,
                 )
@@ -158,7 +172,7 @@ class CrmClientTimeline(models.Model):
     def _timeline_access_domain(self):
         if self.env.su:
             return []
-        models_ = ["res.partner", *(name for name, _table in self._timeline_sources())]
+        models_ = ["res.partner", *(name for name, _table, _link in self._timeline_sources())]
         readable = [name for name in models_ if self.env[name].has_access("read")]
         domain = [("res_model", "in", readable)]
         rules = self.env["ir.rule"]

@@ -114,7 +114,7 @@ class ResPartner(models.Model):
         if field.type == "selection":
             return dict(field._description_selection(self.env)).get(value, value)
         if field.type == "boolean":
-            return self.env._("Yes") if value else self.env._("No")
+            return self.env._("checked") if value else self.env._("unchecked")
         return str(value)
 
     def _registry_apply(self, values, source):

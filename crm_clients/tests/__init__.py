@@ -21,4 +21,5 @@ from . import test_security
 from . import test_timeline
 from . import test_tours
 from . import test_tours_screenshots
+from . import test_translations_loaded
 from . import test_upsert

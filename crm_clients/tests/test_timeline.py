@@ -135,10 +135,10 @@ class TestClientTimeline(CrmClientsCase):
         Timeline._timeline_refresh()
         self.env.cr.execute("SELECT obj_description('crm_client_timeline'::regclass, 'pg_class')")
         self.assertEqual(self.env.cr.fetchone()[0], digest)
-        sources = dict(Timeline._timeline_sources())
+        sources = {name: link for name, _table, link in Timeline._timeline_sources()}
         self.assertNotIn("res.partner", sources)
-        for name in sources:
-            self.assertIn("partner_id", self.env[name]._fields)
+        for name, link in sources.items():
+            self.assertIn(link, self.env[name]._fields)
 
     def test_a_user_without_client_rights_is_refused(self):
         outsider = new_test_user(self.env, login="timeline_outsider", groups="base.group_portal")

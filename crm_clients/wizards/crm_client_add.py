@@ -133,5 +133,11 @@ class CrmClientAdd(models.TransientModel):
         return self._full_form(
             "calendar.event",
             self.env._("New Event"),
-            {"default_partner_ids": attendees.ids, "default_name": self.partner_id.commercial_partner_id.name},
+            {
+                "default_partner_ids": attendees.ids,
+                "default_name": self.partner_id.commercial_partner_id.name,
+                # the event belongs to the client: its timeline shows it
+                "default_res_model": "res.partner",
+                "default_res_id": self.partner_id.commercial_partner_id.id,
+            },
         )
