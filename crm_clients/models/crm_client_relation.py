@@ -130,6 +130,9 @@ class CrmClientRelationSide(models.Model):
         relations = self.env["crm.client.relation"]
         inverses = []
         for vals in vals_list:
+            if not vals.get("this_partner_id") and self.env.context.get("default_this_partner_id"):
+                # no super(): the ORM's defaults are applied here
+                vals = {**vals, "this_partner_id": self.env.context["default_this_partner_id"]}
             relation_vals, inverse = self._side_to_relation_vals(vals)
             relations |= relations.create(relation_vals)
             inverses.append(inverse)

@@ -55,3 +55,21 @@ class TestClientAdd(TransactionCase):
         )
         self.assertEqual("action_add_quotation" in arch, "crm_clients_sale" in installed.mapped("name"))
         self.assertEqual("action_add_invoice" in arch, "crm_clients_account" in installed.mapped("name"))
+
+    def test_relation_is_added_from_the_client(self):
+        other = self.env["res.partner"].create({"name": "Beta", "is_company": True})
+        referred = self.env.ref("crm_clients.relation_type_referral")
+        selection = self.env["crm.client.relation.type.selection"].search(
+            [("type_id", "=", referred.id), ("is_inverse", "=", False)], limit=1
+        )
+        self.assertEqual(self.client.client_relation_count, 0, "no relation: the box is hidden")
+        side = self.create_from(
+            self.entries().action_add_relation(),
+            "crm.client.relation.side",
+            type_selection_id=selection,
+            other_partner_id=other,
+        )
+        self.assertEqual(side.this_partner_id, self.client)
+        self.client.invalidate_recordset(["client_relation_count"])
+        self.assertEqual(self.client.client_relation_count, 1)
+        self.assertEqual(other.client_relation_count, 1)

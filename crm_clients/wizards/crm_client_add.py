@@ -84,6 +84,13 @@ class CrmClientAdd(models.TransientModel):
     def action_add_call(self):
         return self._activity(self.env.ref("mail.mail_activity_data_call"))
 
+    def action_add_relation(self):
+        return self._new_form(
+            "crm.client.relation.side",
+            self.env._("New Relation"),
+            {"default_this_partner_id": self.partner_id.commercial_partner_id.id},
+        )
+
     def action_add_document(self):
         return self._new_form(
             "ir.attachment",

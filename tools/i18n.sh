@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Refresh the translation templates (*/i18n/*.pot) of every addon from a database with all
+# of them installed, and merge them into the pl.po / es.po catalogs (existing translations
+# kept, no fuzzy guesses). Then translate the new empty entries; `make test` fails until
+# every term is translated (tests/test_translations.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/env.sh
+DB=${CRM_I18N_DB:-crm_clients_i18n}
+ADDONS=$(ls -d crm_clients*/ | tr -d / | paste -sd, -)
+if psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+    odoo_bin -d "$DB" -u "$ADDONS" --stop-after-init --log-level=warn
+else
+    odoo_bin -d "$DB" -i "$ADDONS,account_peppol,base_vat" --without-demo=all --stop-after-init --log-level=warn
+fi
+for addon in ${ADDONS//,/ }; do
+    mkdir -p "$addon/i18n"
+    odoo_bin -d "$DB" --i18n-export="$addon/i18n/$addon.pot" --modules="$addon" --stop-after-init --log-level=warn
+    for lang in pl es; do
+        po="$addon/i18n/$lang.po"
+        if [ -f "$po" ]; then
+            msgmerge --quiet --no-fuzzy-matching --update --backup=none "$po" "$addon/i18n/$addon.pot"
+        else
+            msginit --no-translator --locale="$lang" --input="$addon/i18n/$addon.pot" --output-file="$po"
+        fi
+        printf '%-45s ' "$po"; msgfmt --statistics -o /dev/null "$po"
+    done
+done
