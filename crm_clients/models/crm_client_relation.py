@@ -129,11 +129,11 @@ class CrmClientRelationSide(models.Model):
         # A view: the rows are the base relations', created there.
         relations = self.env["crm.client.relation"]
         inverses = []
+        default_partner = self.env.context.get("default_this_partner_id")
         for vals in vals_list:
-            if not vals.get("this_partner_id") and self.env.context.get("default_this_partner_id"):
-                # no super(): the ORM's defaults are applied here
-                vals = {**vals, "this_partner_id": self.env.context["default_this_partner_id"]}
-            relation_vals, inverse = self._side_to_relation_vals(vals)
+            # no super(): the ORM's default for the partner is applied here
+            side_vals = {"this_partner_id": default_partner, **vals} if default_partner else vals
+            relation_vals, inverse = self._side_to_relation_vals(side_vals)
             relations |= relations.create(relation_vals)
             inverses.append(inverse)
         return self.browse([rel.id * 2 + int(inv) for rel, inv in zip(relations, inverses, strict=True)])
