@@ -20,9 +20,9 @@ class CrmClientTimeline(models.Model):
     chatter of the client, its contact persons and every document linked to them.
 
     Each entry is a mail.message (its id is the message's id). The documents of other
-    modules are found without a bridge: every mail-thread model with a stored
-    ``partner_id`` towards partners is a source, so installing sale, account, crm,
-    project... adds their quotations, invoices, opportunities, tasks on the next start.
+    modules are found without a bridge (``_timeline_sources``), so installing sale,
+    account, crm, project, calendar... adds their quotations, invoices, opportunities,
+    tasks, events when the registry loads next.
     """
 
     _name = "crm.client.timeline"
