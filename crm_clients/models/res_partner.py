@@ -785,6 +785,8 @@ class ResPartner(models.Model):
 
     def _client_check_required_channel(self):
         """The company setting "every client has an email or a phone"."""
+        if not self.env["res.company"].sudo().search_count([("crm_client_require_channel", "=", True)], limit=1):
+            return  # the setting is off everywhere (the default): nothing to look at
         clients = self.filtered(
             lambda p: (p.is_client and p.active and p.company_id.crm_client_require_channel)
             or (p.is_client and p.active and not p.company_id and self.env.company.crm_client_require_channel)

@@ -40,10 +40,13 @@ class ResPartner(models.Model):
         "crm.client.attribute.set",
         compute="_compute_client_attribute_set_id",
         store=True,
-        precompute=True,
         index="btree_not_null",
     )
-    client_properties = fields.Properties("Attributes", definition="client_attribute_set_id.definition", copy=True)
+    # Not precomputed (neither is the set: computing them on new records for every create
+    # cost 10 % of a plain create); values given on create get their set in create().
+    client_properties = fields.Properties(
+        "Attributes", definition="client_attribute_set_id.definition", copy=True, precompute=False
+    )
     client_id_document_ids = fields.Many2many(
         "ir.attachment",
         "res_partner_client_id_document_rel",
