@@ -1,6 +1,6 @@
 {
     "name": "CRM Clients",
-    "summary": "Turn contacts into complete client records: status board, stars, types, "
+    "summary": "Turn contacts into complete client records: status board, stars, types, workspace, "
     "Polish tax IDs, client numbers and external references",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
