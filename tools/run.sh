@@ -18,8 +18,8 @@ if [ "$state" != "installed" ]; then
     dropdb --if-exists --force "$DB" >/dev/null 2>&1 || true
     odoo_bin -d "$DB" -i "$MODULES" --stop-after-init --log-level=warn
 else
-    echo "Updating $ADDONS in the existing database $DB..."
-    odoo_bin -d "$DB" -u "$ADDONS" --stop-after-init --log-level=warn
+    echo "Updating $ADDONS in the existing database $DB (and installing new ones)..."
+    odoo_bin -d "$DB" -i "$MODULES" -u "$ADDONS" --stop-after-init --log-level=warn
 fi
 
 cat <<MSG
