@@ -7,7 +7,7 @@
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients", "sale"],
-    "data": ["views/sale_order_views.xml", "views/crm_client_add_views.xml"],
+    "data": ["views/sale_order_views.xml", "views/crm_client_add_views.xml", "views/res_partner_views.xml"],
     "auto_install": True,
     "installable": True,
 }

@@ -15,7 +15,13 @@ else
 fi
 for addon in ${ADDONS//,/ }; do
     mkdir -p "$addon/i18n"
-    odoo_bin -d "$DB" --i18n-export="$addon/i18n/$addon.pot" --modules="$addon" --stop-after-init --log-level=warn
+    new=$(mktemp --suffix=.pot)
+    odoo_bin -d "$DB" --i18n-export="$new" --modules="$addon" --stop-after-init --log-level=warn
+    # keep the template untouched when only its dates changed
+    if ! diff -q <(grep -v -e '-Date: ' "$new") <(grep -v -e '-Date: ' "$addon/i18n/$addon.pot" 2>/dev/null) >/dev/null; then
+        cp "$new" "$addon/i18n/$addon.pot"
+    fi
+    rm -f "$new"
     for lang in pl es; do
         po="$addon/i18n/$lang.po"
         if [ -f "$po" ]; then

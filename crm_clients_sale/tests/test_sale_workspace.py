@@ -98,3 +98,21 @@ class TestSaleWorkspace(SaleCommon):
             .search([("client_id", "=", self.client.id), ("res_model", "=", "sale.order")])
         )
         self.assertEqual(set(visible.mapped("res_id")), {mine.id}, "only the salesman's own orders")
+
+    def test_sales_tab_lists_the_newest_orders_of_client_and_contacts(self):
+        first = self.order_for(self.client)
+        second = self.order_for(self.person)
+        second.date_order = "2030-01-01 10:00:00"
+        self.order_for(self.other)
+        self.assertEqual(self.client.client_sale_order_ids.ids, [second.id, first.id])
+        self.assertEqual(self.person.client_sale_order_ids.ids, [second.id, first.id])
+        self.assertFalse(self.client.with_user(self.client_user).client_sale_order_ids, "no sales rights")
+        clients = self.client | self.other
+
+        def queries(records):
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            records.mapped("client_sale_order_ids")
+            return self.env.cr.sql_log_count - before
+
+        self.assertEqual(queries(self.client), queries(clients))

@@ -14,12 +14,14 @@ const PAGE = 40;
  */
 export class ClientTimeline extends Component {
     static template = "crm_clients.ClientTimeline";
-    static props = { ...standardWidgetProps };
+    static props = { ...standardWidgetProps, kind: { type: String, optional: true } };
 
     setup() {
         this.orm = useService("orm");
         this.action = useService("action");
-        this.state = useState({ kind: "", offset: 0, entries: [], total: 0, kinds: [], loading: true });
+        // kind="activity" on the widget: one kind only, no filter buttons (the Activities tab)
+        this.fixedKind = this.props.kind || "";
+        this.state = useState({ kind: this.fixedKind, offset: 0, entries: [], total: 0, kinds: [], loading: true });
         this.loadedFor = null;
         onWillStart(() => this.load(this.props.record));
         // The template reads the record's write date, so a save re-renders this widget;
@@ -103,4 +105,7 @@ export class ClientTimeline extends Component {
     }
 }
 
-registry.category("view_widgets").add("crm_client_timeline", { component: ClientTimeline });
+registry.category("view_widgets").add("crm_client_timeline", {
+    component: ClientTimeline,
+    extractProps: ({ attrs }) => (attrs.kind ? { kind: attrs.kind } : {}),
+});

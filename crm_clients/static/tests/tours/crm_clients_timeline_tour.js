@@ -68,5 +68,14 @@ registry.category("web_tour.tours").add("crm_clients_timeline_tour", {
             content: "The timeline follows the saved record: the new status change is there at once",
             trigger: ".o_crm_client_timeline_entry[data-kind='status']:contains('Active → VIP')",
         },
+        {
+            content: "Open the Activities tab",
+            trigger: ".o_notebook a.nav-link:contains('Activities')",
+            run: "click",
+        },
+        {
+            content: "Activities done are the timeline's, without its filters",
+            trigger: ".o_notebook .tab-pane.active .o_crm_client_timeline:not(:has(.o_crm_client_timeline_filter))",
+        },
     ],
 });
