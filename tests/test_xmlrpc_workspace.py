@@ -24,9 +24,18 @@ def client(admin):
     new = admin.call("ir.model.data", "check_object_reference", "crm_clients", "client_status_new")[1]
     active = admin.call("ir.model.data", "check_object_reference", "crm_clients", "client_status_active")[1]
     pid = admin.call("res.partner", "create", {"name": "RPC Workspace", "is_company": True, "client_status_id": new})
-    person = admin.call("res.partner", "create", {"name": "Rita Workspace", "parent_id": pid, "email": "rita@ws.example"})
+    person = admin.call(
+        "res.partner", "create", {"name": "Rita Workspace", "parent_id": pid, "email": "rita@ws.example"}
+    )
     admin.call("res.partner", "write", [pid], {"client_status_id": active})  # tracked: its own transaction
-    admin.call("res.partner", "message_post", [pid], body="Called about the offer", message_type="comment", subtype_xmlid="mail.mt_note")
+    admin.call(
+        "res.partner",
+        "message_post",
+        [pid],
+        body="Called about the offer",
+        message_type="comment",
+        subtype_xmlid="mail.mt_note",
+    )
     [product] = admin.call("product.product", "search", [("sale_ok", "=", True)], limit=1)
     order = admin.call("sale.order", "create", {"partner_id": person, "order_line": [(0, 0, {"product_id": product})]})
     return {"id": pid, "person": person, "order": order}
@@ -63,7 +72,11 @@ def test_pdf_generated_from_a_template(admin, client):
     [document] = admin.call(
         "ir.attachment",
         "search_read",
-        [("res_model", "=", "res.partner"), ("res_id", "=", client["id"]), ("name", "=", "RPC Agreement - RPC Workspace.pdf")],
+        [
+            ("res_model", "=", "res.partner"),
+            ("res_id", "=", client["id"]),
+            ("name", "=", "RPC Agreement - RPC Workspace.pdf"),
+        ],
         ["mimetype", "datas"],
     )
     assert document["mimetype"] == "application/pdf"
@@ -74,7 +87,13 @@ def test_portal_users_cannot_read_client_attachments(live_odoo, admin, client):
     shared = admin.call(
         "ir.attachment",
         "create",
-        {"name": "shared.txt", "datas": base64.b64encode(b"shared").decode(), "res_model": "res.partner", "res_id": client["id"], "client_shared": True},
+        {
+            "name": "shared.txt",
+            "datas": base64.b64encode(b"shared").decode(),
+            "res_model": "res.partner",
+            "res_id": client["id"],
+            "client_shared": True,
+        },
     )
     wizard = admin.call("portal.wizard", "create", {}, context={"active_ids": [client["person"]]})
     [line] = admin.call("portal.wizard", "read", [wizard], ["user_ids"])[0]["user_ids"]

@@ -76,7 +76,13 @@ class CrmClientTimeline(models.Model):
                 sources.append((name, model._table, "partner_id"))
                 continue
             res_model, res_id = model._fields.get("res_model"), model._fields.get("res_id")
-            if res_model and res_id and res_model.store and res_id.store and res_id.type in ("many2one_reference", "integer"):
+            if (
+                res_model
+                and res_id
+                and res_model.store
+                and res_id.store
+                and res_id.type in ("many2one_reference", "integer")
+            ):
                 sources.append((name, model._table, "res_id"))
         return sorted(sources)
 

@@ -1,5 +1,10 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .crm_client_timeline import KINDS
+
+PAGE_MAX = 200
 
 
 class ResPartner(models.Model):
@@ -26,8 +31,17 @@ class ResPartner(models.Model):
     def client_timeline_read(self, kind=False, offset=0, limit=40):
         """One page of the client's timeline, newest first, for the Timeline tab (the web
         client asks again after every save, so a new status or note shows at once).
-        Returns ``{"entries": [...], "total": n, "kinds": [[value, label], ...]}``."""
+        Returns ``{"entries": [...], "total": n, "kinds": [[value, label], ...]}``; at most
+        ``PAGE_MAX`` entries a page."""
         self.ensure_one()
+        if kind and kind not in dict(KINDS):
+            raise UserError(
+                self.env._(
+                    "Unknown timeline kind %(kind)s: use one of %(kinds)s.", kind=kind, kinds=", ".join(dict(KINDS))
+                )
+            )
+        if not (isinstance(offset, int) and isinstance(limit, int) and offset >= 0 and limit >= 1):
+            raise UserError(self.env._("offset is a whole number, 0 or more, and limit one of 1 or more."))
         client = self.commercial_partner_id
         domain = [("client_id", "=", client.id)]
         if kind:
@@ -37,12 +51,23 @@ class ResPartner(models.Model):
         # it (JIT), which costs more than running it.
         self.env.cr.execute("SET LOCAL jit = off")
         # one query for the page and the total (a window count), then the page's rows
-        query = Timeline._search(domain, offset=offset, limit=min(int(limit), 200), order=Timeline._order)
+        query = Timeline._search(domain, offset=offset, limit=min(limit, PAGE_MAX), order=Timeline._order)
         rows = self.env.execute_query(query.select(SQL.identifier(Timeline._table, "id"), SQL("count(*) OVER ()")))
         total = rows[0][1] if rows else (Timeline.search_count(domain) if offset else 0)
         entries = Timeline.browse([row[0] for row in rows])
         entries.fetch(
-            ["date", "kind", "subject", "body", "status_old", "status_new", "res_model", "res_id", "record_name", "author_id"]
+            [
+                "date",
+                "kind",
+                "subject",
+                "body",
+                "status_old",
+                "status_new",
+                "res_model",
+                "res_id",
+                "record_name",
+                "author_id",
+            ]
         )
         kinds = dict(Timeline._fields["kind"]._description_selection(self.env))
         return {

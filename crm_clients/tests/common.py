@@ -34,3 +34,15 @@ class CrmClientsCase(TransactionCase):
         vals.setdefault("name", "Client")
         vals.setdefault("is_company", True)
         return cls.env["res.partner"].create(vals)
+
+
+def serve_registry(case, standin, prefix, path="", **settings):
+    """Start ``standin`` for the test class ``case`` (stopped after it) and point the
+    registry's system parameters ``<prefix>.*`` at it: ``url`` (the stand-in's address and
+    ``path``), no pacing (``requests_per_second`` 0), then ``settings``."""
+    standin.start()
+    case.addClassCleanup(standin.stop)
+    params = case.env["ir.config_parameter"].sudo()
+    for key, value in {"url": standin.url + path, "requests_per_second": "0", **settings}.items():
+        params.set_param(f"{prefix}.{key}", value)
+    return standin

@@ -1,6 +1,6 @@
 import io
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools.pdf import PdfFileReader
 
@@ -78,6 +78,21 @@ class TestClientDocuments(CrmClientsCase):
         self.assertIn(NIP, text)
         self.assertIn("Cooperation Agreement", self.client.message_ids[0].body)
         self.assertEqual(self.client.message_ids[0].attachment_ids, document)
+
+    def test_generating_needs_a_template_and_write_access(self):
+        wizard = self.env["crm.client.document.generate"].create({"partner_id": self.client.id, "template_id": False})
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            wizard.action_generate()
+        # a client user who may read but not edit this client (no Contact Creation right)
+        self.env.ref("base.group_partner_manager").users -= self.reader
+        reader_wizard = (
+            self.env["crm.client.document.generate"]
+            .with_user(self.reader)
+            .create({"partner_id": self.client.id, "template_id": self.template.id})
+        )
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            reader_wizard.with_context(force_report_rendering=True).action_generate()
+        self.assertFalse(self.client.client_document_ids, "nothing was attached")
 
     def test_no_template_offers_to_create_one(self):
         self.env["crm.client.document.template"].search([]).action_archive()

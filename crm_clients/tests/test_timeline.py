@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import CrmClientsCase
@@ -69,7 +69,20 @@ class TestClientTimeline(CrmClientsCase):
         self.assertEqual(len(second["entries"]), 11)
         self.assertFalse({e["id"] for e in first["entries"]} & {e["id"] for e in second["entries"]})
         self.assertIn(["status", "Status Change"], [list(kind) for kind in first["kinds"]])
-        self.assertEqual(len(client.client_timeline_read(limit=10_000)["entries"]), 51, "at most 200, here all")
+        self.assertEqual(len(client.client_timeline_read(limit=10_000)["entries"]), 51)
+
+    def test_a_page_holds_at_most_200_entries(self):
+        client, _person = self.make_history()
+        for index in range(200):
+            client.message_post(body=f"Note {index}", message_type="comment", subtype_xmlid="mail.mt_note")
+        page = client.client_timeline_read(limit=10_000)
+        self.assertEqual((len(page["entries"]), page["total"]), (200, 206))
+
+    def test_bad_arguments_are_refused(self):
+        client, _person = self.make_history()
+        for kwargs in ({"kind": "gossip"}, {"offset": -1}, {"limit": 0}, {"limit": "40"}, {"offset": 1.5}):
+            with self.assertRaises(UserError, msg=kwargs):
+                client.client_timeline_read(**kwargs)
 
     def test_other_clients_never_mixed(self):
         first, _person = self.make_history("First")

@@ -17,7 +17,12 @@ class TestTranslationsLoaded(TransactionCase):
         view = self.env.ref("crm_clients.view_partner_form_crm_client")
         for lang, model_name, tabs, message in (
             ("pl_PL", "Wpis osi czasu klienta", ("Szczegóły", "Oś czasu", "Ustawienia"), "Wybierz szablon."),
-            ("es_ES", "Entrada de la línea de tiempo del cliente", ("Detalles", "Línea de tiempo", "Ajustes"), "Elija una plantilla."),
+            (
+                "es_ES",
+                "Entrada de la línea de tiempo del cliente",
+                ("Detalles", "Línea de tiempo", "Ajustes"),
+                "Elija una plantilla.",
+            ),
         ):
             env = self.env(context={"lang": lang})
             self.assertEqual(env["ir.model"]._get("crm.client.timeline").name, model_name)

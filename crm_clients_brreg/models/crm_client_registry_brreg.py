@@ -35,7 +35,7 @@ class CrmClientRegistryBrreg(models.AbstractModel):
         config = self._registry_config("crm_clients_brreg", brreg.BASE_URL)
 
         def fetch():
-            client = brreg.Client(config["url"], timeout=config["timeout"], min_interval=config["min_interval"])
+            client = brreg.Client.from_config(config)
             try:
                 data = client.unit(digits)
             except brreg.BrregError as exc:

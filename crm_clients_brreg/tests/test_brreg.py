@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.addons.crm_clients.tests.json_standin import JsonStandin
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -25,12 +26,7 @@ class TestBrreg(TransactionCase):
         cls.api.route(
             "GET", f"{API}/enheter/123456785", 410, {"organisasjonsnummer": "123456785", "slettedato": "2020-01-01"}
         )
-        cls.api.start()
-        cls.addClassCleanup(cls.api.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("crm_clients_brreg.url", cls.api.url + API)
-        params.set_param("crm_clients_brreg.requests_per_second", "0")
-        params.set_param("crm_clients_brreg.cache_hours", "0")
+        serve_registry(cls, cls.api, "crm_clients_brreg", path=API, cache_hours="0")
         cls.no = cls.env.ref("base.no")
 
     def setUp(self):

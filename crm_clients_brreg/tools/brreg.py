@@ -2,18 +2,14 @@
 
 import re
 
-import requests
-
-from odoo.addons.crm_clients.tools.pacing import pace
+from odoo.addons.crm_clients.tools.json_registry import JsonClient
+from odoo.addons.crm_clients.tools.json_registry import RegistryError
 
 BASE_URL = "https://data.brreg.no/enhetsregisteret/api"
 
 
-class BrregError(Exception):
-    def __init__(self, kind, detail=""):
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind  # removed, http, network, malformed
-        self.detail = detail
+class BrregError(RegistryError):
+    """kind: removed, http, network, malformed"""
 
 
 def organisation_number(value):
@@ -22,25 +18,14 @@ def organisation_number(value):
     return digits if len(digits) == 9 else None
 
 
-class Client:
+class Client(JsonClient):
+    error = BrregError
+
     def __init__(self, base_url=BASE_URL, timeout=20.0, min_interval=0.0):
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.min_interval = min_interval
-        self.session = requests.Session()
-        self.requests_made = 0
+        super().__init__(base_url, timeout=timeout, min_interval=min_interval)
 
     def _get(self, path):
-        pace(self.base_url, self.min_interval)
-        self.requests_made += 1
-        try:
-            response = self.session.get(
-                f"{self.base_url}{path}", timeout=self.timeout, headers={"Accept": "application/json"}
-            )
-        except requests.Timeout as exc:
-            raise BrregError("network", "timeout") from exc
-        except requests.RequestException as exc:
-            raise BrregError("network", exc.__class__.__name__) from exc
+        response = self.get(path, headers={"Accept": "application/json"})
         if response.status_code == 404:
             return None
         if response.status_code == 410:

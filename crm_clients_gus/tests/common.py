@@ -1,3 +1,4 @@
+from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.tests import TransactionCase
 
 from ..tools import bir
@@ -47,15 +48,9 @@ class GusCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.standin = standard_registry()
-        cls.standin.start()
-        cls.addClassCleanup(cls.standin.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("crm_clients_gus.url", cls.standin.url)
-        params.set_param("crm_clients_gus.environment", "test")
-        params.set_param("crm_clients_gus.api_key", "")
-        params.set_param("crm_clients_gus.timeout", "1")
-        params.set_param("crm_clients_gus.requests_per_second", "0")
+        cls.standin = serve_registry(
+            cls, standard_registry(), "crm_clients_gus", environment="test", api_key="", timeout="1"
+        )
         cls.env["crm.client.registry.cache"].sudo().search([]).unlink()
         cls.pl = cls.env.ref("base.pl")
 

@@ -43,7 +43,7 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
         today = fields.Date.context_today(self)
 
         def fetch():
-            client = whitelist.Client(config["url"], timeout=config["timeout"], min_interval=config["min_interval"])
+            client = whitelist.Client.from_config(config)
             try:
                 subject, request_id = client.search_nip(nip, today)
             except whitelist.WhitelistError as exc:

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.addons.crm_clients.tests.json_standin import JsonStandin
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -25,13 +26,7 @@ class WhitelistCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.api = whitelist_api()
-        cls.api.start()
-        cls.addClassCleanup(cls.api.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("crm_clients_mf_whitelist.url", cls.api.url)
-        params.set_param("crm_clients_mf_whitelist.requests_per_second", "0")
-        params.set_param("crm_clients_mf_whitelist.cache_hours", "0")
+        cls.api = serve_registry(cls, whitelist_api(), "crm_clients_mf_whitelist", cache_hours="0")
 
     def setUp(self):
         super().setUp()

@@ -3,18 +3,18 @@
 import re
 from datetime import date
 
-import requests
-
-from odoo.addons.crm_clients.tools.pacing import pace
+from odoo.addons.crm_clients.tools.json_registry import JsonClient
+from odoo.addons.crm_clients.tools.json_registry import RegistryError
 
 BASE_URL = "https://wl-api.mf.gov.pl"
 STATUSES = {"Czynny": "active", "Zwolniony": "exempt", "Niezarejestrowany": "unregistered"}
 
 
-class WhitelistError(Exception):
+class WhitelistError(RegistryError):
+    """kind: api (a WL-xxx code), limit, network, malformed"""
+
     def __init__(self, kind, code="", detail=""):
-        super().__init__(f"{kind} {code}: {detail}".strip())
-        self.kind = kind  # api (a WL-xxx code), limit, network, malformed
+        super().__init__(kind, f"{code}: {detail}" if code else detail)
         self.code = code
         self.detail = detail
 
@@ -25,26 +25,15 @@ def account_digits(value):
     return digits if re.fullmatch(r"\d{26}", digits) else None
 
 
-class Client:
+class Client(JsonClient):
+    error = WhitelistError
+
     def __init__(self, base_url=BASE_URL, timeout=20.0, min_interval=0.0):
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.min_interval = min_interval
-        self.session = requests.Session()
+        super().__init__(base_url, timeout=timeout, min_interval=min_interval)
 
     def search_nip(self, nip, on_date=None):
         """``(subject or None, request id)`` for a NIP on a date (today by default)."""
-        pace(self.base_url, self.min_interval)
-        try:
-            response = self.session.get(
-                f"{self.base_url}/api/search/nip/{nip}",
-                params={"date": (on_date or date.today()).isoformat()},
-                timeout=self.timeout,
-            )
-        except requests.Timeout as exc:
-            raise WhitelistError("network", detail="timeout") from exc
-        except requests.RequestException as exc:
-            raise WhitelistError("network", detail=exc.__class__.__name__) from exc
+        response = self.get(f"/api/search/nip/{nip}", params={"date": (on_date or date.today()).isoformat()})
         try:
             data = response.json()
         except ValueError as exc:

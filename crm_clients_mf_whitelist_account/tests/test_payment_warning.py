@@ -1,5 +1,6 @@
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.addons.crm_clients_mf_whitelist.tests.test_whitelist import ORLEN_NIP
 from odoo.addons.crm_clients_mf_whitelist.tests.test_whitelist import whitelist_api
 from odoo.tests import tagged
@@ -13,12 +14,7 @@ class TestWhitelistPaymentWarning(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.api = whitelist_api()
-        cls.api.start()
-        cls.addClassCleanup(cls.api.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("crm_clients_mf_whitelist.url", cls.api.url)
-        params.set_param("crm_clients_mf_whitelist.requests_per_second", "0")
+        cls.api = serve_registry(cls, whitelist_api(), "crm_clients_mf_whitelist")
         cls.vendor = cls.env["res.partner"].create(
             {"name": "Orlen", "is_company": True, "country_id": cls.env.ref("base.pl").id, "vat": ORLEN_NIP}
         )

@@ -36,7 +36,7 @@ class CrmClientRegistryPrh(models.AbstractModel):
         language = (self.env.lang or "en")[:2]
 
         def fetch():
-            client = prh.Client(config["url"], timeout=config["timeout"], min_interval=config["min_interval"])
+            client = prh.Client.from_config(config)
             try:
                 company = client.company(value)
             except prh.PrhError as exc:

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.addons.crm_clients.tests.json_standin import JsonStandin
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -28,12 +29,7 @@ class TestPrh(TransactionCase):
             "message": "Palvelu ei ole käytettävissä",
             "errorcode": 1003,
         }
-        cls.api.start()
-        cls.addClassCleanup(cls.api.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("crm_clients_prh.url", cls.api.url + API)
-        params.set_param("crm_clients_prh.requests_per_second", "0")
-        params.set_param("crm_clients_prh.cache_hours", "0")
+        serve_registry(cls, cls.api, "crm_clients_prh", path=API, cache_hours="0")
 
     def setUp(self):
         super().setUp()

@@ -2,19 +2,15 @@
 
 import re
 
-import requests
-
-from odoo.addons.crm_clients.tools.pacing import pace
+from odoo.addons.crm_clients.tools.json_registry import JsonClient
+from odoo.addons.crm_clients.tools.json_registry import RegistryError
 
 BASE_URL = "https://avoindata.prh.fi/opendata-ytj-api/v3"
 _LANGUAGES = {"fi": "1", "sv": "2", "en": "3"}
 
 
-class PrhError(Exception):
-    def __init__(self, kind, detail=""):
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind  # http, rate, network, malformed
-        self.detail = detail
+class PrhError(RegistryError):
+    """kind: http, rate, network, malformed"""
 
 
 def business_id(value):
@@ -26,23 +22,14 @@ def business_id(value):
     return None
 
 
-class Client:
+class Client(JsonClient):
+    error = PrhError
+
     def __init__(self, base_url=BASE_URL, timeout=20.0, min_interval=0.0):
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.min_interval = min_interval
-        self.session = requests.Session()
+        super().__init__(base_url, timeout=timeout, min_interval=min_interval)
 
     def company(self, business_id_value):
-        pace(self.base_url, self.min_interval)
-        try:
-            response = self.session.get(
-                f"{self.base_url}/companies", params={"businessId": business_id_value}, timeout=self.timeout
-            )
-        except requests.Timeout as exc:
-            raise PrhError("network", "timeout") from exc
-        except requests.RequestException as exc:
-            raise PrhError("network", exc.__class__.__name__) from exc
+        response = self.get("/companies", params={"businessId": business_id_value})
         if response.status_code == 429:
             raise PrhError("rate", response.text[:200])
         if response.status_code != 200:

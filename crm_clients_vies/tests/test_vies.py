@@ -1,3 +1,4 @@
+from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
@@ -15,13 +16,8 @@ class ViesCase(TransactionCase):
         )
         cls.standin.add("DE", "811569869")  # valid, Germany discloses nothing
         cls.standin.add("NL", "805734958B01", "Example B.V.", "KEIZERSGRACHT 00062\n1015CS AMSTERDAM")
-        cls.standin.start()
-        cls.addClassCleanup(cls.standin.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("crm_clients_vies.url", cls.standin.url)
-        params.set_param("crm_clients_vies.wsdl_url", cls.standin.wsdl_url)
-        params.set_param("crm_clients_vies.requests_per_second", "0")
-        params.set_param("crm_clients_vies.cache_hours", "0")
+        serve_registry(cls, cls.standin, "crm_clients_vies", cache_hours="0")
+        cls.env["ir.config_parameter"].sudo().set_param("crm_clients_vies.wsdl_url", cls.standin.wsdl_url)
 
     def setUp(self):
         super().setUp()

@@ -68,9 +68,7 @@ def main():
                 [orders, family, note, activity_type, ENTRIES - 200],
             )
             # 200 status changes (tracking values on the client)
-            cr.execute(
-                "SELECT id FROM ir_model_fields WHERE model = 'res.partner' AND name = 'client_status_id'"
-            )
+            cr.execute("SELECT id FROM ir_model_fields WHERE model = 'res.partner' AND name = 'client_status_id'")
             [status_field] = cr.fetchone()
             cr.execute(
                 """WITH m AS (
@@ -114,7 +112,9 @@ def main():
             "other documents": {"kind": "record"},
         }
         failed = False
-        print(f"plain Odoo, 40 newest messages of the client and its contacts: {plain * 1000:.1f} ms (median of {RUNS})")
+        print(
+            f"plain Odoo, 40 newest messages of the client and its contacts: {plain * 1000:.1f} ms (median of {RUNS})"
+        )
         for label, kwargs in cases.items():
             page = call("res.partner", "client_timeline_read", [client], **kwargs)
             assert page["entries"], label

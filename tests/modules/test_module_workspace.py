@@ -14,7 +14,9 @@ class TestModuleWorkspace(TransactionCase):
         super().setUpClass()
         Partner = cls.env["res.partner"]
         cls.client = Partner.create({"name": "Workspace Modules Client", "is_company": True})
-        cls.person = Partner.create({"name": "Mona Modules", "parent_id": cls.client.id, "email": "mona@modules.example"})
+        cls.person = Partner.create(
+            {"name": "Mona Modules", "parent_id": cls.client.id, "email": "mona@modules.example"}
+        )
         cls.client.primary_contact_id = cls.person
         cls.other = Partner.create({"name": "Empty Client", "is_company": True})
         cls.product = cls.env["product.product"].create({"name": "Repaired Chair", "type": "consu"})
@@ -22,7 +24,9 @@ class TestModuleWorkspace(TransactionCase):
     def make_records(self):
         env = self.env
         records = {
-            "opportunity": env["crm.lead"].create({"name": "40 chairs", "type": "opportunity", "partner_id": self.person.id}),
+            "opportunity": env["crm.lead"].create(
+                {"name": "40 chairs", "type": "opportunity", "partner_id": self.person.id}
+            ),
             "project": env["project.project"].create({"name": "Showroom", "partner_id": self.client.id}),
         }
         records["task"] = env["project.task"].create(
@@ -103,7 +107,9 @@ class TestModuleWorkspace(TransactionCase):
         self.assertIn(self.person, event.partner_ids)
         self.assertEqual((event.res_model, event.res_id), ("res.partner", self.client.id))
         action = wizard.action_add_timesheet()
-        self.assertEqual((action["res_model"], action["context"]["default_partner_id"]), ("account.analytic.line", self.client.id))
+        self.assertEqual(
+            (action["res_model"], action["context"]["default_partner_id"]), ("account.analytic.line", self.client.id)
+        )
 
     def test_timeline_has_the_documents_of_the_modules(self):
         records = self.make_records()
@@ -113,6 +119,12 @@ class TestModuleWorkspace(TransactionCase):
         entries = self.env["crm.client.timeline"].search([("client_id", "=", self.client.id)])
         for key in ("opportunity", "task", "event", "repair", "purchase"):
             record = records[key]
-            mine = entries.filtered(lambda entry, record=record: (entry.res_model, entry.res_id) == (record._name, record.id))
+            mine = entries.filtered(
+                lambda entry, record=record: (entry.res_model, entry.res_id) == (record._name, record.id)
+            )
             self.assertIn(f"About the {key}", mine.mapped("summary"), key)
-        self.assertFalse(self.env["crm.client.timeline"].search([("client_id", "=", self.other.id), ("res_model", "!=", "res.partner")]))
+        self.assertFalse(
+            self.env["crm.client.timeline"].search(
+                [("client_id", "=", self.other.id), ("res_model", "!=", "res.partner")]
+            )
+        )
