@@ -43,9 +43,10 @@ class ResPartner(models.Model):
         tracking=True, help="Registered legal name, shown on documents when it differs from the name."
     )
     # Client type
-    is_buyer = fields.Boolean(string="Buyer", tracking=True)
-    is_supplier = fields.Boolean(string="Supplier", tracking=True)
-    is_workshop = fields.Boolean(string="Workshop", tracking=True)
+    # Labels of their own: Purchase's "Buyer" (buyer_id) is another field.
+    is_buyer = fields.Boolean(string="Is a Buyer", tracking=True)
+    is_supplier = fields.Boolean(string="Is a Supplier", tracking=True)
+    is_workshop = fields.Boolean(string="Is a Workshop", tracking=True)
     # Pipeline management
     client_status_id = fields.Many2one(
         "crm.client.status",

@@ -104,21 +104,10 @@ class ResPartner(models.Model):
         self.ensure_one()
         key = self.env.context.get("client_box")
         model, field, domain = MODULE_BOXES[key]
-        family = self.with_context(active_test=False).search(
-            [("commercial_partner_id", "=", self.commercial_partner_id.id)]
-        )
-        context = {"create": False}
+        action = self._client_family_action(model, self._client_box_titles()[key], domain, res_field=field)
         if field == "partner_id":
-            context = {"default_partner_id": self.id}
-        return {
-            "type": "ir.actions.act_window",
-            "name": self._client_box_titles()[key],
-            "res_model": model,
-            "view_mode": "list,form",
-            "views": [(False, "list"), (False, "form")],
-            "domain": [*domain, (field, "in", family.ids)],
-            "context": context,
-        }
+            action["context"] = {"default_partner_id": self.id}
+        return action
 
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):
