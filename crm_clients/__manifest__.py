@@ -2,7 +2,7 @@
     "name": "CRM Clients",
     "summary": "Turn contacts into complete client records: status board, stars, types, workspace, "
     "Polish tax IDs, client numbers and external references",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "crm_clients contributors",
     "website": "https://github.com/crm-clients/crm_clients",
@@ -12,6 +12,7 @@
     "data": [
         "security/crm_clients_groups.xml",
         "security/ir.model.access.csv",
+        "security/crm_clients_security.xml",
         "data/crm_client_status_data.xml",
         "data/crm_client_contact_role_data.xml",
         "data/crm_client_relation_type_data.xml",

@@ -5,6 +5,7 @@ from . import crm_client_contact_role
 from . import crm_client_document
 from . import crm_client_email
 from . import crm_client_group
+from . import crm_client_id_document
 from . import crm_client_external_ref_alias
 from . import crm_client_phone
 from . import crm_client_registry

@@ -2,14 +2,12 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-# Context keys.
-# The partner's own email / phone / mobile is being mirrored into its lines: values that
-# do not parse are kept as typed and flagged instead of refused (core treats them as text).
-SYNC_FROM_PARTNER = "crm_clients_sync_from_partner"
-# A line is being written because of the partner: do not write the partner back.
-SYNC_TO_PARTNER_DONE = "crm_clients_sync_done"
-# A merge moves locked lines unchanged (the one exception to locking, see the contract).
-MERGE = "crm_clients_merge"
+from ..tools.internal import MERGE
+from ..tools.internal import SYNC_FROM_PARTNER
+from ..tools.internal import SYNC_TO_PARTNER_DONE
+from ..tools.internal import is_on
+from ..tools.internal import switch_on
+
 # Fields a lock manager may change on a locked line, and what reordering may change.
 _LOCK_FREE_FIELDS = {"sequence"}
 
@@ -90,10 +88,10 @@ class CrmClientChannelMixin(models.AbstractModel):
                 partner = partners_by_id.get(vals.get("partner_id"), self.env["res.partner"])
                 self._channel_prepare_value(vals, partner)
         self._channel_check_duplicates(vals_list)
-        if not self.env.context.get(SYNC_FROM_PARTNER):
+        if not is_on(self.env, SYNC_FROM_PARTNER):
             self._channel_claim_primary(vals_list, partners)
         lines = super().create(vals_list)
-        if not self.env.context.get(SYNC_TO_PARTNER_DONE):
+        if not is_on(self.env, SYNC_TO_PARTNER_DONE):
             lines._channel_sync_partners()
         if locked := lines.filtered("locked"):
             locked._channel_log_lock(True)
@@ -103,7 +101,7 @@ class CrmClientChannelMixin(models.AbstractModel):
         vals = dict(vals)
         if "locked" in vals:
             self._channel_check_lock_rights([vals])
-        if not self.env.context.get(MERGE):
+        if not self._channel_merging():
             self._channel_check_locked(vals)
         value_field = self._channel_value_field
         if value_field in vals:
@@ -131,7 +129,7 @@ class CrmClientChannelMixin(models.AbstractModel):
             for line, was_locked in lock_changes.items():
                 if line.locked != was_locked:
                     line._channel_log_lock(line.locked)
-        if not self.env.context.get(SYNC_TO_PARTNER_DONE) and vals.keys() & {
+        if not is_on(self.env, SYNC_TO_PARTNER_DONE) and vals.keys() & {
             value_field,
             "is_primary",
             "is_mobile",
@@ -142,7 +140,7 @@ class CrmClientChannelMixin(models.AbstractModel):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_locked(self):
-        if self.env.context.get(MERGE):
+        if self._channel_merging():
             return
         if locked := self.filtered("locked"):
             raise UserError(locked[0]._channel_locked_message())
@@ -151,7 +149,7 @@ class CrmClientChannelMixin(models.AbstractModel):
         partners = self.partner_id
         primary_partners = self.filtered("is_primary").partner_id
         res = super().unlink()
-        if not self.env.context.get(SYNC_TO_PARTNER_DONE):
+        if not is_on(self.env, SYNC_TO_PARTNER_DONE):
             # The primary line is gone: the next line (if any) becomes primary.
             for partner in primary_partners.exists():
                 remaining = self.search([("partner_id", "=", partner.id)], limit=1)
@@ -271,6 +269,10 @@ class CrmClientChannelMixin(models.AbstractModel):
             partner=self.partner_id.display_name,
         )
 
+    def _channel_merging(self):
+        """A merge of ours is moving these lines (set by our code, as superuser)."""
+        return self.env.su and is_on(self.env, MERGE)
+
     def _channel_check_locked(self, vals):
         changing = set(vals) - _LOCK_FREE_FIELDS - {"locked"}
         if not changing:
@@ -291,7 +293,7 @@ class CrmClientChannelMixin(models.AbstractModel):
 
     def _channel_check_lock_rights(self, vals_list):
         """Only lock managers lock or unlock (creating a line locked counts as locking)."""
-        if self.env.su or self.env.context.get(MERGE):
+        if self.env.su:
             return
         if self:
             changes = any(line.locked != bool(vals["locked"]) for vals in vals_list for line in self)
@@ -366,7 +368,7 @@ class CrmClientChannelMixin(models.AbstractModel):
             if (partner[partner_field] or False) != value and not self._channel_same(
                 partner[partner_field], value, partner
             ):
-                partner.with_context(**{SYNC_TO_PARTNER_DONE: True}).write({partner_field: value})
+                partner.with_context(**switch_on(SYNC_TO_PARTNER_DONE)).write({partner_field: value})
 
     @api.model
     def _channel_same(self, partner_value, line_value, partner):
@@ -374,5 +376,6 @@ class CrmClientChannelMixin(models.AbstractModel):
         if not partner_value or not line_value:
             return False
         return (
-            self.with_context(**{SYNC_FROM_PARTNER: True})._channel_normalize(partner_value, partner)[0] == line_value
+            self.with_context(**switch_on(SYNC_FROM_PARTNER))._channel_normalize(partner_value, partner)[0]
+            == line_value
         )

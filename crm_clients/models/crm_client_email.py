@@ -2,7 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
-from .crm_client_channel_mixin import SYNC_FROM_PARTNER
+from ..tools.internal import SYNC_FROM_PARTNER
+from ..tools.internal import is_on
 
 
 class CrmClientEmail(models.Model):
@@ -36,6 +37,6 @@ class CrmClientEmail(models.Model):
         normalized = email_normalize(typed, strict=True)
         if normalized:
             return normalized, True
-        if self.env.context.get(SYNC_FROM_PARTNER) and typed:
+        if is_on(self.env, SYNC_FROM_PARTNER) and typed:
             return typed, False
         raise ValidationError(self.env._("%(value)s is not a valid email address.", value=typed or "''"))

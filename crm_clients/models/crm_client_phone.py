@@ -4,8 +4,10 @@ from odoo import api, fields, models
 from odoo.addons.phone_validation.tools import phone_validation
 from odoo.exceptions import UserError, ValidationError
 
-from .crm_client_channel_mixin import SYNC_FROM_PARTNER
-from .crm_client_channel_mixin import SYNC_TO_PARTNER_DONE
+from ..tools.internal import SYNC_FROM_PARTNER
+from ..tools.internal import SYNC_TO_PARTNER_DONE
+from ..tools.internal import is_on
+from ..tools.internal import switch_on
 
 try:
     import phonenumbers
@@ -100,7 +102,7 @@ class CrmClientPhone(models.Model):
         try:
             parsed = phone_validation.phone_parse(typed, region)
         except UserError as exc:
-            if self.env.context.get(SYNC_FROM_PARTNER):
+            if is_on(self.env, SYNC_FROM_PARTNER):
                 return typed, False, False
             raise ValidationError(
                 self.env._("%(value)s is not a valid phone number: %(reason)s", value=typed, reason=str(exc))
@@ -124,5 +126,5 @@ class CrmClientPhone(models.Model):
         for partner in partners:
             value = mobile_by_partner.get(partner, False)
             if (partner.mobile or False) != value and not self._channel_same(partner.mobile, value, partner):
-                partner.with_context(**{SYNC_TO_PARTNER_DONE: True}).write({"mobile": value})
+                partner.with_context(**switch_on(SYNC_TO_PARTNER_DONE)).write({"mobile": value})
         return res

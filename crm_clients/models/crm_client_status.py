@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.internal import STATUS_DEFAULT_SWAP
+from ..tools.internal import is_on
+from ..tools.internal import switch_on
+
 
 class CrmClientStatus(models.Model):
     _name = "crm.client.status"
@@ -45,7 +49,7 @@ class CrmClientStatus(models.Model):
 
     @api.constrains("is_default", "active")
     def _check_exactly_one_default(self):
-        if self.env.context.get("crm_client_status_default_swap"):
+        if is_on(self.env, STATUS_DEFAULT_SWAP):
             return  # the record becoming the default is written next, then checked
         defaults = self.search([("is_default", "=", True)])
         if len(defaults) > 1:
@@ -133,9 +137,7 @@ class CrmClientStatus(models.Model):
         if current:
             # The new default is written right after: the constraint checks that final
             # state. Flush now so the database never sees two defaults at once.
-            super(CrmClientStatus, current.with_context(crm_client_status_default_swap=True)).write(
-                {"is_default": False}
-            )
+            super(CrmClientStatus, current.with_context(**switch_on(STATUS_DEFAULT_SWAP))).write({"is_default": False})
             current.flush_recordset(["is_default"])
         return current
 

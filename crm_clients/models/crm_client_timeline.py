@@ -181,6 +181,13 @@ class CrmClientTimeline(models.Model):
         models_ = ["res.partner", *(name for name, _table, _link in self._timeline_sources())]
         readable = [name for name in models_ if self.env[name].has_access("read")]
         domain = [("res_model", "in", readable)]
+        # Whatever the document, the entry belongs to a client: one the user may read
+        # (another company's client shows nothing, even through a readable document).
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        if not Partner.has_access("read"):
+            return [("id", "=", False)]
+        if self.env["ir.rule"]._compute_domain("res.partner", "read"):
+            domain = expression.AND([domain, [("client_id", "in", Partner._search([]))]])
         rules = self.env["ir.rule"]
         for name in readable:
             if rules._compute_domain(name, "read"):

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
-from .res_partner import SKIP_CLIENT_DEFAULTS
+from ..tools.internal import SKIP_CLIENT_DEFAULTS
+from ..tools.internal import switch_on
 
 
 class ResCompany(models.Model):
@@ -14,7 +15,7 @@ class ResCompany(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # A company's own partner is not a client: no number, no status.
-        companies = super(ResCompany, self.with_context(**{SKIP_CLIENT_DEFAULTS: True})).create(vals_list)
+        companies = super(ResCompany, self.with_context(**switch_on(SKIP_CLIENT_DEFAULTS))).create(vals_list)
         self._client_recompute_partners(companies.partner_id)
         return companies.with_env(self.env)
 

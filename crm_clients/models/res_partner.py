@@ -4,8 +4,13 @@ from odoo.tools import SQL, email_normalize
 from odoo.tools.query import Query
 
 from ..tools import polish_ids
-from .crm_client_channel_mixin import SYNC_FROM_PARTNER
-from .crm_client_channel_mixin import SYNC_TO_PARTNER_DONE
+from ..tools.internal import CASCADE
+from ..tools.internal import MERGE
+from ..tools.internal import SKIP_CLIENT_DEFAULTS
+from ..tools.internal import SYNC_FROM_PARTNER
+from ..tools.internal import SYNC_TO_PARTNER_DONE
+from ..tools.internal import is_on
+from ..tools.internal import switch_on
 
 # Fields whose searches ignore formatting (see _client_normalize_id_domain).
 _ID_SEARCH_FIELDS = ("vat", "regon", "pesel", "krs")
@@ -17,8 +22,6 @@ _POLISH_ID_FIELDS = {
     "pesel": (polish_ids.normalize_pesel, "PESEL"),
     "krs": (polish_ids.normalize_krs, "KRS"),
 }
-# Context key: the partner being created belongs to a user or a company, not a client.
-SKIP_CLIENT_DEFAULTS = "crm_clients_not_a_client"
 
 
 class ResPartner(models.Model):
@@ -350,7 +353,7 @@ class ResPartner(models.Model):
             return None
         e164 = (
             self.env["crm.client.phone"]
-            .with_context(**{SYNC_FROM_PARTNER: True})
+            .with_context(**switch_on(SYNC_FROM_PARTNER))
             ._channel_normalize(value, self.env["res.partner"])
         )
         if e164[1]:
@@ -433,7 +436,7 @@ class ResPartner(models.Model):
         self._client_prepare_new_clients(vals_list)
         self._client_prepare_billing_entities(vals_list)
         partners = super().create(vals_list)
-        if not self.env.context.get(SYNC_TO_PARTNER_DONE):
+        if not is_on(self.env, SYNC_TO_PARTNER_DONE):
             partners._client_channels_from_partner_vals(vals_list)
         partners._client_check_required_channel()
         return partners
@@ -458,15 +461,15 @@ class ResPartner(models.Model):
         if vals.get("is_default_billing"):
             self._client_take_default_billing()
         channel_plan = None
-        if vals.keys() & {"email", "phone", "mobile"} and not self.env.context.get(SYNC_TO_PARTNER_DONE):
+        if vals.keys() & {"email", "phone", "mobile"} and not is_on(self.env, SYNC_TO_PARTNER_DONE):
             # Decide (and refuse, for a locked line) before anything is written.
             channel_plan = self._client_plan_channel_writes(vals)
         res = super().write(vals)
         if channel_plan:
             self._client_apply_channel_plan(channel_plan)
-        if "parent_id" in vals and not vals["parent_id"] and not self.env.context.get(SKIP_CLIENT_DEFAULTS):
+        if "parent_id" in vals and not vals["parent_id"] and not is_on(self.env, SKIP_CLIENT_DEFAULTS):
             self._client_assign_defaults()
-        if "active" in vals and not self.env.context.get("crm_clients_cascade"):
+        if "active" in vals and not is_on(self.env, CASCADE):
             self._client_cascade_active(bool(vals["active"]))
         if "active" in vals and not vals["active"] and (lost := self.filtered("is_default_billing")):
             # An archived entity is never proposed: the oldest active one takes over.
@@ -478,11 +481,15 @@ class ResPartner(models.Model):
             self._client_check_required_channel()
         return res
 
+    def _client_merging(self):
+        """A merge of ours is deleting these partners (set by our code, as superuser)."""
+        return self.env.su and is_on(self.env, MERGE)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_referenced(self):
         """A client or contact person that documents point to is archived, not deleted:
         deleting it would silently blank the partner on those documents."""
-        if self.env.context.get("crm_clients_merge"):
+        if self._client_merging():
             return
         documents = self._client_referencing_documents()
         if documents:
@@ -550,7 +557,7 @@ class ResPartner(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_locked_channels(self):
-        if self.env.context.get("crm_clients_merge"):
+        if self._client_merging():
             return
         locked = self.env["crm.client.email"].search([("partner_id", "in", self.ids), ("locked", "=", True)], limit=1)
         locked = locked or self.env["crm.client.phone"].search(
@@ -677,13 +684,13 @@ class ResPartner(models.Model):
     def _client_cascade_active(self, active):
         """Archiving a client archives its contacts and billing entities (not the partners
         of active users); restoring it restores exactly those."""
-        cascade = self.with_context(crm_clients_cascade=True, active_test=False)
+        cascade = self.with_context(active_test=False, **switch_on(CASCADE))
         if not active:
             children = self.child_ids.filtered(lambda c: c.active and not c.user_ids.filtered("active"))
             for parent in self:
                 mine = children.filtered(lambda c, p=parent: c.parent_id == p)
                 if mine:
-                    mine.with_context(crm_clients_cascade=True).write(
+                    mine.with_context(**switch_on(CASCADE)).write(
                         {"active": False, "client_archived_with_id": parent.id}
                     )
         else:
@@ -717,7 +724,7 @@ class ResPartner(models.Model):
                         continue  # phone and mobile with the same number: one line, the primary one
                     seen_numbers.add(value.strip())
                 to_create[model].append({"partner_id": partner.id, Line._channel_value_field: value, flag: True})
-        ctx = {SYNC_FROM_PARTNER: True, SYNC_TO_PARTNER_DONE: True}
+        ctx = switch_on(SYNC_FROM_PARTNER, SYNC_TO_PARTNER_DONE)
         for model, lines in to_create.items():
             if lines:
                 self.env[model].sudo().with_context(**ctx)._channel_create_mirror_lines(lines)
@@ -729,7 +736,7 @@ class ResPartner(models.Model):
         for fname, (model, flag) in self._CHANNEL_FIELDS.items():
             if fname not in vals:
                 continue
-            Line = self.env[model].sudo().with_context(**{SYNC_FROM_PARTNER: True})
+            Line = self.env[model].sudo().with_context(**switch_on(SYNC_FROM_PARTNER))
             # Blank text (core accepts " ") has nothing to mirror.
             value = vals[fname] if isinstance(vals[fname], str) and vals[fname].strip() else False
             lines = Line.search([("partner_id", "in", self.ids)])
@@ -761,7 +768,7 @@ class ResPartner(models.Model):
         return plan
 
     def _client_apply_channel_plan(self, plan):
-        ctx = {SYNC_FROM_PARTNER: True, SYNC_TO_PARTNER_DONE: True}
+        ctx = switch_on(SYNC_FROM_PARTNER, SYNC_TO_PARTNER_DONE)
         for action, target, arg in plan:
             record = target.sudo().with_context(**ctx)
             if action == "unlink":
@@ -919,7 +926,7 @@ class ResPartner(models.Model):
     def _client_prepare_new_clients(self, vals_list):
         """Give new top-level partners their client number and the default status,
         in one query for the whole batch."""
-        if self.env.context.get(SKIP_CLIENT_DEFAULTS):
+        if is_on(self.env, SKIP_CLIENT_DEFAULTS):
             return
         parent_default = self.env.context.get("default_parent_id")
         new_clients = [

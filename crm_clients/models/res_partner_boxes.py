@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 # Boxes for other modules' records: (model, partner field, domain); their titles are the
 # count fields' labels. A box whose
@@ -103,6 +104,8 @@ class ResPartner(models.Model):
         """Open the records of a module box (the key comes in the button's context)."""
         self.ensure_one()
         key = self.env.context.get("client_box")
+        if not isinstance(key, str) or key not in MODULE_BOXES or not self._client_box_available(key):
+            raise UserError(self.env._("There is no client box %(box)s.", box=key))
         model, field, domain = MODULE_BOXES[key]
         action = self._client_family_action(model, self._client_box_titles()[key], domain, res_field=field)
         if field == "partner_id":

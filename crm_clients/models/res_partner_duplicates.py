@@ -1,6 +1,7 @@
 """client_find_duplicates: groups of likely duplicate clients (see CONTRACT.md)."""
 
 from odoo import api, models
+from odoo.exceptions import AccessError
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -23,7 +24,9 @@ class ResPartner(models.Model):
     def client_find_duplicates(self, domain=None):
         """Groups of clients that are likely the same: by normalized tax ID, email, phone,
         name, and similar names. ``domain`` narrows the clients compared (access rules
-        apply)."""
+        apply). For the staff: portal and public users are refused."""
+        if not self.env.su and not self.env.user._is_internal():
+            raise AccessError(self.env._("Only internal users can look for duplicate clients."))
         self.env.flush_all()  # the queries below read the tables directly
         ids = self._search(expression.AND([domain or [], [("is_client", "=", True)]])).subselect()
         cr = self.env.cr

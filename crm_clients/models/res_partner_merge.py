@@ -15,7 +15,8 @@ from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, mute_logger
 
-MERGE = "crm_clients_merge"
+from ..tools.internal import MERGE
+from ..tools.internal import switch_on
 
 
 class ConcurrentMerge(errors.SerializationFailure):
@@ -53,7 +54,9 @@ class ResPartner(models.Model):
         summary = [(s.display_name, s.client_number, s.external_ref) for s in sources]
         merged_ids = sources.ids
         with self.env.cr.savepoint():
-            sources.sudo().with_context(**{MERGE: True})._client_merge_into(target.sudo().with_context(**{MERGE: True}))
+            sources.sudo().with_context(**switch_on(MERGE))._client_merge_into(
+                target.sudo().with_context(**switch_on(MERGE))
+            )
         target._client_merge_log(summary)
         return {"target_id": target.id, "merged_ids": merged_ids, "moved": moved}
 
@@ -146,22 +149,50 @@ class ResPartner(models.Model):
     # ---- Merging ----
 
     def _client_merge_into(self, target):
-        self.env.flush_all()  # part of the moves are done in SQL
-        self._client_merge_channels(target)
-        self._client_merge_relations(target)
-        self._client_merge_aliases(target)
-        self._client_merge_followers(target)
-        self._client_merge_foreign_keys(target)
+        self._client_merge_records(target)
         self.env["base.partner.merge.automatic.wizard"].sudo()._update_reference_fields(self, target)
         self._client_merge_values(target)
         self.env.invalidate_all()
         self.unlink()
 
+    def _client_merge_records(self, target):
+        """Move every row pointing to these partners to the target: our own tables by
+        their rules, any other foreign key as it is (a row that cannot move fails the
+        merge). Shared with Odoo's merge wizard (base_partner_merge_automatic_wizard.py)."""
+        self._client_merge_bank_accounts(target)
+        self.env.flush_all()  # the moves are done in SQL
+        self._client_merge_channels(target)
+        self._client_merge_relations(target)
+        self._client_merge_aliases(target)
+        self._client_merge_followers(target)
+        self._client_merge_foreign_keys(target)
+        self.env.invalidate_all()
+
+    def _client_merge_bank_accounts(self, target):
+        """Odoo's merge of bank accounts: a source's account that the target also has is
+        merged into the target's (its payments and attachments move there) and archived
+        (Odoo never deletes a bank account); that archived twin is then removed, as Odoo's
+        wizard does. Run with fresh data: core's loop reads the target's accounts from a
+        cache that misses those moved there by the same loop."""
+        self.env.invalidate_all()
+        self.env["base.partner.merge.automatic.wizard"].sudo()._merge_bank_accounts(self, target)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """DELETE FROM res_partner_bank b USING res_partner_bank t
+                    WHERE b.partner_id IN %s AND NOT b.active
+                      AND t.partner_id = %s AND t.sanitized_acc_number = b.sanitized_acc_number""",
+                tuple(self.ids),
+                target.id,
+            )
+        )
+        self.env.invalidate_all()
+
     def _client_merge_channels(self, target):
         """Lines move to the target; two lines with the same value become one, locked if
         either was."""
         for model in ("crm.client.email", "crm.client.phone"):
-            Line = self.env[model].with_context(**{MERGE: True})
+            Line = self.env[model].with_context(**switch_on(MERGE))
             value_field = Line._channel_value_field
             extra = ("extension",) if "extension" in Line._fields else ()
             kept = {
@@ -215,7 +246,9 @@ class ResPartner(models.Model):
             if twin:
                 relation.unlink()  # the very same relation exists on the target
             else:
-                relation.with_context(**{MERGE: True}).write({"left_partner_id": left.id, "right_partner_id": right.id})
+                relation.with_context(**switch_on(MERGE)).write(
+                    {"left_partner_id": left.id, "right_partner_id": right.id}
+                )
 
     def _client_merge_aliases(self, target):
         Alias = self.env["crm.client.external.ref.alias"]
@@ -322,8 +355,17 @@ class ResPartner(models.Model):
             if not target[fname] and donor:
                 values[fname] = donor[fname]
         target.write(values)
+        # A primary line that came from a source now mirrors into the target's own field.
+        for model in ("crm.client.email", "crm.client.phone"):
+            self.env[model]._channel_sync_partners(target)
 
     def _client_merge_log(self, summary):
+        self._message_log(
+            body=Markup("%s%s") % (self.env._("Merged into this client:"), self._client_merge_summary_html(summary))
+        )
+
+    def _client_merge_summary_html(self, summary):
+        """The merged clients as a list: name, number and reference of each."""
         items = Markup("").join(
             Markup("<li>%s</li>")
             % self.env._(
@@ -334,4 +376,4 @@ class ResPartner(models.Model):
             )
             for name, number, ref in summary
         )
-        self._message_log(body=Markup("%s<ul>%s</ul>") % (self.env._("Merged into this client:"), items))
+        return Markup("<ul>%s</ul>") % items

@@ -47,14 +47,12 @@ class ResPartner(models.Model):
     client_properties = fields.Properties(
         "Attributes", definition="client_attribute_set_id.definition", copy=True, precompute=False
     )
-    client_id_document_ids = fields.Many2many(
-        "ir.attachment",
-        "res_partner_client_id_document_rel",
+    client_id_document_ids = fields.One2many(
+        "crm.client.id.document",
         "partner_id",
-        "attachment_id",
         string="ID Documents",
         groups="crm_clients.group_client_id_documents",
-        help="Scans of identity documents; only the ID documents group sees them.",
+        help="Scans of identity documents; only the ID documents group sees them, on every path.",
     )
 
     @api.depends("company_id")

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -34,6 +36,7 @@ class ResPartner(models.Model):
         Returns ``{"entries": [...], "total": n, "kinds": [[value, label], ...]}``; at most
         ``PAGE_MAX`` entries a page."""
         self.ensure_one()
+        self.check_access("read")
         if kind and kind not in dict(KINDS):
             raise UserError(
                 self.env._(
@@ -47,12 +50,10 @@ class ResPartner(models.Model):
         if kind:
             domain.append(("kind", "=", kind))
         Timeline = self.env["crm.client.timeline"]
-        # The feed is a union over many tables: its cost estimate makes PostgreSQL compile
-        # it (JIT), which costs more than running it.
-        self.env.cr.execute("SET LOCAL jit = off")
         # one query for the page and the total (a window count), then the page's rows
         query = Timeline._search(domain, offset=offset, limit=min(limit, PAGE_MAX), order=Timeline._order)
-        rows = self.env.execute_query(query.select(SQL.identifier(Timeline._table, "id"), SQL("count(*) OVER ()")))
+        with self._client_timeline_without_jit():
+            rows = self.env.execute_query(query.select(SQL.identifier(Timeline._table, "id"), SQL("count(*) OVER ()")))
         total = rows[0][1] if rows else (Timeline.search_count(domain) if offset else 0)
         entries = Timeline.browse([row[0] for row in rows])
         entries.fetch(
@@ -89,6 +90,19 @@ class ResPartner(models.Model):
             "total": total,
             "kinds": list(kinds.items()),
         }
+
+    @contextmanager
+    def _client_timeline_without_jit(self):
+        """The feed is a union over many tables: its cost estimate makes PostgreSQL
+        compile it (JIT), which costs more than running it. Off for this query only: the
+        rest of the transaction keeps the server's setting."""
+        cr = self.env.cr
+        cr.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+        previous = cr.fetchone()[0]
+        try:
+            yield
+        finally:
+            cr.execute("SELECT set_config('jit', %s, true)", [previous])
 
     @api.depends_context("uid")
     def _compute_client_activities(self):

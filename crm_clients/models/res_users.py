@@ -1,6 +1,7 @@
 from odoo import api, models
 
-from .res_partner import SKIP_CLIENT_DEFAULTS
+from ..tools.internal import SKIP_CLIENT_DEFAULTS
+from ..tools.internal import switch_on
 
 
 class ResUsers(models.Model):
@@ -9,5 +10,5 @@ class ResUsers(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # A user's own partner is not a client: no number, no status.
-        users = super(ResUsers, self.with_context(**{SKIP_CLIENT_DEFAULTS: True})).create(vals_list)
+        users = super(ResUsers, self.with_context(**switch_on(SKIP_CLIENT_DEFAULTS))).create(vals_list)
         return users.with_env(self.env)

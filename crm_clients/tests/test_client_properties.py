@@ -32,10 +32,9 @@ class TestClientProperties(TransactionCase):
 
     def test_id_documents_only_for_their_group(self):
         partner = self.env["res.partner"].create({"name": "Jan Kowalski"})
-        scan = self.env["ir.attachment"].create(
-            {"name": "passport.pdf", "raw": b"%PDF-1.4 scan", "res_model": "res.partner", "res_id": partner.id}
+        scan = self.env["crm.client.id.document"].create(
+            {"partner_id": partner.id, "document_type": "passport", "number": "AB123", "scan": b"JVBERi0xLjQgc2Nhbg=="}
         )
-        partner.client_id_document_ids = scan
         clerk = new_test_user(self.env, login="clerk", groups="base.group_user,crm_clients.group_client_user")
         with self.assertRaises(AccessError):
             partner.with_user(clerk).read(["client_id_document_ids"])

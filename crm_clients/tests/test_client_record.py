@@ -1,6 +1,8 @@
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
+from ..tools.internal import SKIP_CLIENT_DEFAULTS
+from ..tools.internal import switch_on
 from .common import NIP
 from .common import CrmClientsCase
 
@@ -129,8 +131,8 @@ class TestClientRecord(CrmClientsCase):
     def test_existing_partners_become_clients_on_install(self):
         from ..hooks import post_init_hook
 
-        legacy = self.Partner.with_context(crm_clients_not_a_client=True).create({"name": "Legacy"})
-        # crm_clients_not_a_client only skips the defaults; the partner is still a client
+        # A partner made before the install: created without the defaults (our own switch)
+        legacy = self.Partner.with_context(**switch_on(SKIP_CLIENT_DEFAULTS)).create({"name": "Legacy"})
         self.assertTrue(legacy.is_client)
         self.assertFalse(legacy.client_number)
         post_init_hook(self.env)

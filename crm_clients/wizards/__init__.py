@@ -1,3 +1,4 @@
+from . import base_partner_merge_automatic_wizard
 from . import crm_client_add
 from . import crm_client_document_generate
 from . import crm_client_duplicate_group
