@@ -1,7 +1,9 @@
 import hashlib
 import json
 import logging
+import re
 import secrets
+from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
 
@@ -9,6 +11,7 @@ from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import email_normalize
 from odoo.tools.safe_eval import safe_eval
 
@@ -23,6 +26,10 @@ DEFAULT_DOMAIN = (
     "[('email', '!=', False), ('is_blacklisted', '=', False), "
     "'|', ('is_client', '=', True), ('parent_id.is_client', '=', True)]"
 )
+# What an address of a Mailchimp member looks like once normalized (no control character).
+MEMBER_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+# Webhook events that only set the Mailchimp status of an address.
+WEBHOOK_STATUSES = {"subscribe": "subscribed", "unsubscribe": "unsubscribed", "cleaned": "cleaned"}
 MERGE_FIELDS = [
     ("FNAME", "First Name", "text"),
     ("LNAME", "Last Name", "text"),
@@ -83,21 +90,37 @@ class CrmClientMailchimpSync(models.AbstractModel):
         if exc.kind == "auth":
             return self.env._("Mailchimp refused the API key (%(detail)s). Check it in Settings.", detail=exc.detail)
         if exc.kind == "config":
-            return self.env._("The Mailchimp API key is not valid: %(detail)s.", detail=exc.detail)
+            return self.env._(
+                "The Mailchimp API key is not valid: it must end with a dash and its data center, "
+                "letters then digits such as -us21. Copy it again from Mailchimp (Profile > Extras > API keys)."
+            )
+        if exc.kind == "results":
+            return self.env._(
+                "The results of the Mailchimp batch could not be read (%(title)s: %(detail)s). Nothing was "
+                "recorded: the next sync sends these members again.",
+                title=exc.title,
+                detail=exc.detail,
+            )
         if exc.kind == "network":
             return self.env._("Mailchimp cannot be reached (%(detail)s). Try again later.", detail=exc.detail)
         if exc.kind == "server":
             return self.env._("Mailchimp is failing (%(title)s). Try again later.", title=exc.title)
         return self.env._("Mailchimp refused the request: %(title)s. %(detail)s", title=exc.title, detail=exc.detail)
 
-    @api.model
-    def _call(self, function, *args, **kwargs):
+    @contextmanager
+    def _mailchimp_errors(self):
+        """Turn the client's errors into a UserError saying what failed."""
         try:
-            return function(*args, **kwargs)
+            yield
         except mailchimp.MailchimpError as exc:
             _logger.warning("Mailchimp: %s", exc)
             self._set_param("last_error", str(exc))
             raise UserError(self._error_message(exc)) from exc
+
+    @api.model
+    def _call(self, function, *args, **kwargs):
+        with self._mailchimp_errors():
+            return function(*args, **kwargs)
 
     # ---- member payloads ----
 
@@ -306,30 +329,37 @@ class CrmClientMailchimpSync(models.AbstractModel):
         )
         if not needs_results:
             return
-        for result in self._call(client.batch_results, done["response_body_url"]):
-            operation_id = result.get("operation_id") or ""
-            response = json.loads(result.get("response") or "{}")
-            if operation_id.startswith("members:"):
-                if result["status_code"] >= 400:
-                    raise UserError(
-                        self._error_message(
-                            mailchimp.MailchimpError("http", response.get("title"), response.get("detail"))
-                        )
-                    )
-                self._read_subscribe_answer(response, statuses, member_errors)
-            elif operation_id.startswith("tags:") and result["status_code"] >= 400:
-                tag_errors[operation_id[5:]] = f"{response.get('title')}: {response.get('detail')}"
+        # Read as the archive is read: a big batch's results never sit in memory at once.
+        with self._mailchimp_errors():
+            for result in client.batch_results(done["response_body_url"]):
+                self._read_batch_result(result, statuses, member_errors, tag_errors)
+
+    @api.model
+    def _read_batch_result(self, result, statuses, member_errors, tag_errors):
+        operation_id, response = result["operation_id"], result["response"]
+        if operation_id.startswith("members:"):
+            if result["status_code"] >= 400:
+                raise UserError(
+                    self._error_message(mailchimp.MailchimpError("http", response.get("title"), response.get("detail")))
+                )
+            self._read_subscribe_answer(response, statuses, member_errors)
+        elif operation_id.startswith("tags:") and result["status_code"] >= 400:
+            tag_errors[operation_id[5:]] = f"{response.get('title')}: {response.get('detail')}"
 
     # ---- pull ----
 
     @api.model
-    def _apply_remote_status(self, email, status):
-        """What Mailchimp says of an address: its partners get the status; a member who
-        left is blacklisted for Odoo's mass mailing."""
+    def _apply_remote_status(self, email, status, partners=None):
+        """What Mailchimp says of an address: its partners (``partners``, or every partner
+        with that address) get the status; a member who left is blacklisted for Odoo's mass
+        mailing."""
         email = email_normalize(email)
         if not email or status not in dict(self.env["res.partner"]._fields["mailchimp_status"].selection):
             return self.env["res.partner"]
-        partners = self.env["res.partner"].with_context(active_test=False).search([("email_normalized", "=", email)])
+        if partners is None:
+            partners = (
+                self.env["res.partner"].with_context(active_test=False).search([("email_normalized", "=", email)])
+            )
         if partners:
             partners.write({"mailchimp_status": status, "mailchimp_synced_at": fields.Datetime.now()})
         if status in NEVER_RESUBSCRIBE:
@@ -386,31 +416,85 @@ class CrmClientMailchimpSync(models.AbstractModel):
     @api.model
     def _handle_webhook(self, event, data):
         """Apply one webhook event (``data`` holds the ``data[...]`` fields, ``merges``
-        nested). Unknown events are ignored."""
-        if event == "unsubscribe":
-            return self._apply_remote_status(data.get("email"), "unsubscribed")
-        if event == "cleaned":
-            return self._apply_remote_status(data.get("email"), "cleaned")
-        if event == "subscribe":
-            return self._apply_remote_status(data.get("email"), "subscribed")
-        if event == "upemail":
-            old, new = email_normalize(data.get("old_email")), email_normalize(data.get("new_email"))
-            partners = self.env["res.partner"].search([("email_normalized", "=", old)]) if old and new else None
+        nested) to the partners it may change (see ``_webhook_partners``); returns them.
+        Unknown events and events without a valid address change nothing."""
+        if event in WEBHOOK_STATUSES:
+            email = self._webhook_email(event, data.get("email"))
+            partners = self._webhook_partners(email)
             if partners:
-                partners.write({"email": new})
+                self._apply_remote_status(email, WEBHOOK_STATUSES[event], partners)
             return partners
+        if event == "upemail":
+            old = self._webhook_email(event, data.get("old_email"))
+            new = self._webhook_email(event, data.get("new_email"))
+            if not new or old == new:
+                return self.env["res.partner"]
+            return self._webhook_write(event, self._webhook_partners(old), lambda partner: {"email": new})
         if event == "profile":
-            partners = self.env["res.partner"].search([("email_normalized", "=", email_normalize(data.get("email")))])
+            partners = self._webhook_partners(self._webhook_email(event, data.get("email")))
             merges = data.get("merges") or {}
-            for partner in partners.filtered(lambda p: not p.is_company):
-                name = " ".join(filter(None, (merges.get("FNAME"), merges.get("LNAME"))))
-                vals = {"name": name} if name and name != partner.name else {}
-                if merges.get("PHONE") and merges["PHONE"] != partner.phone:
-                    vals["phone"] = merges["PHONE"]
-                if vals:
+            return self._webhook_write(
+                event,
+                partners.filtered(lambda p: not p.is_company),
+                lambda partner: self._profile_values(partner, merges),
+            )
+        _logger.info("Mailchimp webhook: event %r ignored", event)
+        return self.env["res.partner"]
+
+    @api.model
+    def _webhook_email(self, event, value):
+        """The normalized address of an event, or False (logged): an event without a valid
+        address concerns nobody, never the partners without one."""
+        email = email_normalize(value) if isinstance(value, str) else False
+        if not email or not MEMBER_EMAIL.fullmatch(email):
+            email = False
+            _logger.warning(
+                "Mailchimp webhook: %s event without a valid email address (%s) ignored", event, repr(value)[:100]
+            )
+        return email
+
+    @api.model
+    def _webhook_partners(self, email):
+        """The partners an event about ``email`` may change: the active partners of the sync
+        domain with that address, never the partner of a user (internal or portal, archived
+        included): an address or a name coming from Mailchimp must not reach a login."""
+        Partner = self.env["res.partner"].with_context(active_test=True)
+        if not email:
+            return Partner
+        partners = Partner.search(expression.AND([[("email_normalized", "=", email)], self._sync_domain()]))
+        users = self.env["res.users"].with_context(active_test=False).search([("partner_id", "in", partners.ids)])
+        partners -= users.partner_id
+        if not partners:
+            _logger.info("Mailchimp webhook: no partner to update has the address %s", email)
+        return partners
+
+    @api.model
+    def _webhook_write(self, event, partners, values):
+        """Write ``values(partner)`` on each partner on its own: a change a partner refuses
+        (a locked email or phone line, an invalid value) leaves that partner as it was, is
+        logged, and the others still change. Returns the partners changed."""
+        changed = self.env["res.partner"]
+        for partner in partners:
+            vals = values(partner)
+            if not vals:
+                continue
+            try:
+                with self.env.cr.savepoint():
                     partner.write(vals)
-            return partners
-        return None
+            except UserError as exc:
+                _logger.warning("Mailchimp webhook: %s event left partner %s unchanged: %s", event, partner.id, exc)
+                continue
+            changed |= partner
+        return changed
+
+    @api.model
+    def _profile_values(self, partner, merges):
+        name = " ".join(filter(None, (str(merges.get("FNAME") or "").strip(), str(merges.get("LNAME") or "").strip())))
+        vals = {"name": name} if name and name != partner.name else {}
+        phone = str(merges.get("PHONE") or "").strip()
+        if phone and phone != partner.phone:
+            vals["phone"] = phone
+        return vals
 
     @api.model
     def _init_webhook_token(self):

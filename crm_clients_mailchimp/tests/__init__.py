@@ -1,1 +1,2 @@
 from . import test_mailchimp
+from . import test_mailchimp_webhook

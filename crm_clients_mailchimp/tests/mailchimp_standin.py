@@ -6,18 +6,27 @@ member tags, /batches (pending -> started -> finished, results as a tar.gz of JS
 Mailchimp's), members changed since a date, webhooks. Errors use the real problem-detail
 shape. Switches: 429, 5xx, slow answers, dropped connections. ``post_webhook`` sends a
 real form-encoded webhook to Odoo.
+
+A finished batch's ``response_body_url`` points, as Mailchimp's does, at a pre-signed
+Amazon S3 URL served by :class:`S3Standin` on a port of its own: it refuses a request
+carrying an ``Authorization`` header (S3's 400 "Only one auth mechanism allowed"), an
+expired URL and a bad signature, with S3's XML errors.
 """
 
 import hashlib
+import hmac
 import json
 import re
+import secrets
 import threading
 import time
 import uuid
 from collections import Counter
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from urllib.parse import parse_qs
+from urllib.parse import quote
 from urllib.parse import urlencode
 from urllib.parse import urlparse
 
@@ -31,6 +40,9 @@ API_KEY = "0123456789abcdef0123456789abcdef-us21"
 LIST_ID = "a6b5da1054"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 ERRORS_DOC = "https://mailchimp.com/developer/marketing/docs/errors/"
+S3_BUCKET = "mailchimp-api-batch"
+S3_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+AMZ_DATE = "%Y%m%dT%H%M%SZ"
 
 
 def md5(email):
@@ -39,6 +51,147 @@ def md5(email):
 
 def now():
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def s3_error(code, message, **extra):
+    """An error body as Amazon S3 sends it (XML, ``<Error><Code>...``)."""
+    fields = {"Code": code, "Message": message, **extra, "RequestId": secrets.token_hex(8).upper(),
+              "HostId": secrets.token_urlsafe(54)}  # fmt: skip
+    inner = "".join(f"<{key}>{xml_escape(str(value))}</{key}>" for key, value in fields.items())
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{inner}</Error>'
+
+
+def xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class S3Standin(HttpStandin):
+    """The bucket Mailchimp leaves batch results in, behind pre-signed URLs (query string
+    authentication, AWS Signature Version 4 parameters).
+
+    Like S3: a second credential (an ``Authorization`` header beside the signed query) is a
+    400 ``InvalidArgument``; a URL past ``X-Amz-Date`` + ``X-Amz-Expires`` a 403
+    ``AccessDenied`` "Request has expired"; a signature that does not match the rest of the
+    URL a 403 ``SignatureDoesNotMatch``; an unsigned request a 403 ``AccessDenied``.
+    ``received`` keeps the method, path, query and headers of every request.
+    """
+
+    default_content_type = "application/xml"
+
+    def __init__(self):
+        self.secret = secrets.token_bytes(32)
+        self.objects = {}  # key -> bytes
+        self.received = []
+        self.faults = []  # one-shot: "500", "503", "drop"
+        self.expires = 600  # seconds a URL is valid
+        self.signed_ago = 0  # sign URLs as if made this many seconds ago
+        self._lock = threading.Lock()
+
+    def put(self, key, data):
+        self.objects[key] = data
+
+    def presign(self, key, method="GET"):
+        path = f"/{S3_BUCKET}/{quote(key)}"
+        signed_at = datetime.now(UTC) - timedelta(seconds=self.signed_ago)
+        query = {
+            "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+            "X-Amz-Credential": f"{S3_ACCESS_KEY}/{signed_at:%Y%m%d}/us-east-1/s3/aws4_request",
+            "X-Amz-Date": signed_at.strftime(AMZ_DATE),
+            "X-Amz-Expires": str(self.expires),
+            "X-Amz-SignedHeaders": "host",
+        }
+        query["X-Amz-Signature"] = self._signature(method, path, query)
+        return f"{self.base_url}{path}?{urlencode(query)}"
+
+    def _signature(self, method, path, query):
+        canonical = "\n".join(
+            [method, path, urlencode(sorted((k, v) for k, v in query.items() if k != "X-Amz-Signature"))]
+        )
+        return hmac.new(self.secret, canonical.encode(), hashlib.sha256).hexdigest()
+
+    def handle(self, handler, method):
+        parsed = urlparse(handler.path)
+        query = {k: v[-1] for k, v in parse_qs(parsed.query, keep_blank_values=True).items()}
+        with self._lock:
+            self.received.append(
+                {"method": method, "path": parsed.path, "query": query, "headers": dict(handler.headers.items())}
+            )
+            fault = self.faults.pop(0) if self.faults else None
+        length = int(handler.headers.get("Content-Length") or 0)
+        if length:
+            handler.rfile.read(length)
+        if fault == "drop":
+            self._drop(handler)
+            return
+        if fault in ("500", "503"):
+            code, message = (
+                ("InternalError", "We encountered an internal error. Please try again.")
+                if fault == "500"
+                else ("SlowDown", "Please reduce your request rate.")
+            )
+            self._send(handler, int(fault), s3_error(code, message))
+            return
+        status, body = self._check(method, parsed.path, query, handler.headers.get("Authorization"))
+        if status != 200:
+            self._send(handler, status, body)
+            return
+        key = parsed.path.removeprefix(f"/{S3_BUCKET}/")
+        data = self.objects.get(key)
+        if data is None:
+            self._send(handler, 404, s3_error("NoSuchKey", "The specified key does not exist.", Key=key))
+            return
+        self._send(
+            handler,
+            200,
+            data,
+            "application/x-tar",
+            {"ETag": f'"{hashlib.md5(data).hexdigest()}"', "x-amz-request-id": secrets.token_hex(8).upper()},
+        )
+
+    def _check(self, method, path, query, authorization):
+        if method != "GET":
+            return 405, s3_error("MethodNotAllowed", "The specified method is not allowed against this resource.",
+                                 Method=method, ResourceType="OBJECT")  # fmt: skip
+        if "X-Amz-Algorithm" not in query:
+            return 403, s3_error("AccessDenied", "Access Denied")
+        if authorization is not None:
+            return 400, s3_error(
+                "InvalidArgument",
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
+                "string parameter or the Authorization header should be specified",
+                ArgumentName="Authorization",
+                ArgumentValue=authorization,
+            )
+        try:
+            signed_at = datetime.strptime(query.get("X-Amz-Date", ""), AMZ_DATE).replace(tzinfo=UTC)
+            expires = int(query.get("X-Amz-Expires", ""))
+        except ValueError:
+            return 400, s3_error(
+                "AuthorizationQueryParametersError",
+                "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\" and X-Amz-Expires "
+                "must be a number of seconds.",
+            )
+        server_time = datetime.now(UTC)
+        if server_time > signed_at + timedelta(seconds=expires):
+            return 403, s3_error(
+                "AccessDenied",
+                "Request has expired",
+                **{
+                    "X-Amz-Expires": expires,
+                    "Expires": (signed_at + timedelta(seconds=expires)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "ServerTime": server_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                },
+            )
+        provided = query.get("X-Amz-Signature", "")
+        if not hmac.compare_digest(provided.encode(), self._signature(method, path, query).encode()):
+            return 403, s3_error(
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your key and signing method.",
+                AWSAccessKeyId=S3_ACCESS_KEY,
+                SignatureProvided=provided,
+            )
+        return 200, None
 
 
 class MailchimpStandin(HttpStandin):
@@ -57,7 +210,17 @@ class MailchimpStandin(HttpStandin):
         self.faults = []  # one-shot: "429", "500", "503", "drop", "slow"
         self.slow_seconds = 0.5
         self.batch_polls_until_finished = 1
+        self.s3 = S3Standin()  # where finished batches leave their results
         self._lock = threading.Lock()
+
+    def start(self, port=0):
+        self.s3.start()
+        return super().start(port)
+
+    def stop(self):
+        result = super().stop()
+        self.s3.stop()
+        return result
 
     # ---- control ----
 
@@ -113,9 +276,6 @@ class MailchimpStandin(HttpStandin):
             return
         if fault in ("500", "503"):
             self._problem(handler, int(fault), "Internal Server Error", "An unexpected internal error has occurred.")
-            return
-        if path.startswith("/batch-results/"):
-            self._send(handler, 200, self.batches[path.rsplit("/", 1)[1]]["archive"], "application/x-gzip")
             return
         if not self._authorized(handler):
             self._problem(
@@ -268,10 +428,13 @@ class MailchimpStandin(HttpStandin):
                     }
                 )
             errored = sum(1 for r in results if r["status_code"] >= 400)
+            self.s3.put(
+                f"{batch_id}-response.tar.gz",
+                gzip_tar({f"{batch_id}/{i}.json": json.dumps(results[i:i + 500]).encode() for i in range(0, len(results) or 1, 500)}),
+            )  # fmt: skip
             self.batches[batch_id] = {
                 "id": batch_id, "status": "pending", "total_operations": len(results), "finished_operations": 0,
                 "errored_operations": errored, "submitted_at": now(), "polls": 0,
-                "archive": gzip_tar({f"{batch_id}/{i}.json": json.dumps(results[i:i + 500]).encode() for i in range(0, len(results) or 1, 500)}),
             }  # fmt: skip
             return 200, self._batch_view(batch_id)
         if method == "GET" and len(parts) == 2 and parts[1] in self.batches:
@@ -286,6 +449,9 @@ class MailchimpStandin(HttpStandin):
 
     def _batch_view(self, batch_id):
         batch = self.batches[batch_id]
-        view = {k: v for k, v in batch.items() if k not in ("archive", "polls")}
-        view["response_body_url"] = f"{self.base_url}/batch-results/{batch_id}" if batch["status"] == "finished" else ""
+        view = {k: v for k, v in batch.items() if k != "polls"}
+        # Signed anew at each look, like Mailchimp's.
+        view["response_body_url"] = (
+            self.s3.presign(f"{batch_id}-response.tar.gz") if batch["status"] == "finished" else ""
+        )
         return view

@@ -1,4 +1,9 @@
+import base64
 import json
+import socket
+import threading
+
+import requests
 
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -41,6 +46,9 @@ class MailchimpCase(TransactionCase):
         self.api.forgotten.clear()
         self.api.calls.clear()
         self.api.faults.clear()
+        self.api.s3.received.clear()
+        self.api.s3.faults.clear()
+        self.api.s3.signed_ago = 0
 
     def client(self, name, email, **vals):
         return self.env["res.partner"].create(
@@ -206,8 +214,162 @@ class TestMailchimpFaults(MailchimpCase):
 
     def test_data_center_comes_from_the_key(self):
         self.assertEqual(mailchimp.Client("abc-us7").base_url, "https://us7.api.mailchimp.com/3.0")
+        self.assertEqual(mailchimp.Client(standin.API_KEY).base_url, "https://us21.api.mailchimp.com/3.0")
         with self.assertRaises(mailchimp.MailchimpError):
             mailchimp.Client("0123456789abcdef")  # no -usNN suffix
+
+    def test_a_key_never_names_another_host(self):
+        for key in ("abc-evil.com/x", "abc-us1.attacker.net#", "abc-us1@attacker.net", "abc-us1:8443",
+                    "abc-us1/", "abc-us1?", "abc-us1 ", "abc-", "abc-us", "abc-21", "abc-us\u0661", "abc-u\u04551",
+                    "abc-us1\n", "abc-us1.api.mailchimp.com@127.0.0.1:1#"):  # fmt: skip
+            with self.subTest(key=key), self.assertRaises(mailchimp.MailchimpError) as caught:
+                mailchimp.Client(key)
+            self.assertEqual(caught.exception.kind, "config")
+
+    def test_a_bad_key_is_refused_before_any_request(self):
+        # A key naming 127.0.0.1: before the check, the client sent it (Basic auth) there.
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(listener.close)
+        connections = []
+
+        def accept():
+            try:
+                while True:
+                    conn, _addr = listener.accept()
+                    connections.append(conn.recv(1024))
+                    conn.close()
+            except OSError:
+                return
+
+        threading.Thread(target=accept, daemon=True).start()
+        port = listener.getsockname()[1]
+        self.client("Alpha", "alpha@example.pl")
+        self.sync._set_param("base_url", "")
+        for key in (f"abc-us1.api.mailchimp.com@127.0.0.1:{port}#", "abc-evil.com/x", "abc-us1.attacker.net#"):
+            self.sync._set_param("api_key", key)
+            for action in (
+                self.sync._push,
+                self.env["res.config.settings"].create({}).action_crm_clients_mailchimp_test,
+            ):
+                with self.subTest(key=key, action=action.__name__), self.env.cr.savepoint():
+                    with self.assertRaises(UserError) as caught:
+                        action()
+                    self.assertIn("API key is not valid", str(caught.exception))
+                    self.assertIn("-us21", str(caught.exception))
+        self.assertEqual(connections, [], "nothing was sent to the host the key named")
+
+    def test_an_explicit_base_url_is_still_allowed(self):
+        # An admin's override (a proxy, this stand-in) takes any key as it is.
+        self.sync._set_param("api_key", "plainkey")
+        self.api.api_key = "plainkey"
+        try:
+            alpha = self.client("Alpha", "alpha@example.pl")
+            self.sync._push()
+        finally:
+            self.api.api_key = standin.API_KEY
+        self.assertEqual(alpha.mailchimp_status, "subscribed")
+
+
+@tagged("post_install", "-at_install")
+class TestMailchimpBatchResults(MailchimpCase):
+    """A finished batch leaves its results on Amazon S3 behind a pre-signed URL."""
+
+    def partners(self, count, fake_every=0):
+        return self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Klient {i}",
+                    "email": f"klient{i}@example" if fake_every and i % fake_every == 0 else f"klient{i}@example.pl",
+                    "ref": "MC-TEST",
+                    "is_company": True,
+                }
+                for i in range(count)
+            ]
+        )
+
+    def assert_no_credentials_sent_to_s3(self):
+        self.assertTrue(self.api.s3.received, "the results were fetched from S3")
+        key_auth = base64.b64encode(f"crm_clients:{standin.API_KEY}".encode()).decode()
+        for request in self.api.s3.received:
+            self.assertNotIn("Authorization", request["headers"])
+            self.assertNotIn(standin.API_KEY, json.dumps(request))
+            self.assertNotIn(key_auth, json.dumps(request))
+
+    def test_first_sync_of_1000_stores_every_status_and_error(self):
+        partners = self.partners(1000, fake_every=97)
+        fakes = partners.filtered(lambda p: p.email.endswith("@example"))
+        self.api.forgotten.add(standin.md5("klient500@example.pl"))
+        gone = partners.filtered(lambda p: p.email == "klient500@example.pl")
+        result = self.sync._push()
+        self.assertEqual((result["sent"], result["errors"]), (1000, len(fakes) + 1))
+        self.assertEqual(self.api.calls["POST /3.0/batches"], 1)
+        self.assertEqual(self.api.calls["POST /3.0/lists/" + standin.LIST_ID], 0, "the members went inside the batch")
+        self.assert_no_credentials_sent_to_s3()
+        good = partners - fakes - gone
+        self.assertEqual(set(good.mapped("mailchimp_status")), {"subscribed"})
+        self.assertEqual(good.filtered("mailchimp_error"), self.env["res.partner"])
+        self.assertEqual(len(self.api.members), len(good))
+        for fake in fakes:
+            self.assertIn("looks fake or invalid", fake.mailchimp_error)
+            self.assertEqual(fake.mailchimp_status, "not_synced")
+        self.assertIn("permanently deleted", gone.mailchimp_error)
+        self.assertTrue(all(partners.mapped("mailchimp_synced_at")))
+        self.api.calls.clear()
+        self.assertEqual(self.sync._push()["sent"], 0, "every result was stored: nothing to resend")
+        self.assertEqual(self.api.calls["requests"], 0)
+
+    def test_s3_answers_like_s3(self):
+        self.api.s3.put("b0b0-response.tar.gz", b"archive")
+        url = self.api.s3.presign("b0b0-response.tar.gz")
+        self.assertEqual(requests.get(url, timeout=10).content, b"archive")
+        refused = requests.get(url, auth=("crm_clients", standin.API_KEY), timeout=10)
+        self.assertEqual(refused.status_code, 400)
+        self.assertIn("<Code>InvalidArgument</Code>", refused.text)
+        self.assertIn("Only one auth mechanism allowed", refused.text)
+        tampered = requests.get(url.replace("b0b0-", "c0c0-"), timeout=10)
+        self.assertEqual(tampered.status_code, 403)
+        self.assertIn("<Code>SignatureDoesNotMatch</Code>", tampered.text)
+        self.api.s3.signed_ago = 3600
+        expired = requests.get(self.api.s3.presign("b0b0-response.tar.gz"), timeout=10)
+        self.assertEqual(expired.status_code, 403)
+        self.assertIn("<Message>Request has expired</Message>", expired.text)
+        unsigned = requests.get(url.split("?")[0], timeout=10)
+        self.assertEqual(unsigned.status_code, 403)
+
+    def test_expired_results_stop_the_run_with_a_clear_message_and_store_nothing(self):
+        partners = self.partners(510)
+        self.api.s3.signed_ago = 3600
+        with self.env.cr.savepoint(), self.assertRaises(UserError) as caught:
+            self.sync._push()
+        self.assertIn("results of the Mailchimp batch could not be read", str(caught.exception))
+        self.assertIn("Request has expired", str(caught.exception))
+        self.assertEqual(set(partners.mapped("mailchimp_status")), {"not_synced"})
+        self.assertFalse(any(partners.mapped("mailchimp_fingerprint")), "sent again at the next run")
+
+    def test_s3_errors_and_dropped_downloads_are_retried(self):
+        partners = self.partners(510)
+        self.api.s3.faults.extend(["503", "drop", "500"])
+        result = self.sync._push()
+        self.assertEqual((result["sent"], result["errors"]), (510, 0))
+        self.assertEqual(set(partners.mapped("mailchimp_status")), {"subscribed"})
+        self.assertEqual(len(self.api.s3.received), 4)
+        self.assert_no_credentials_sent_to_s3()
+
+    def test_an_unreadable_archive_is_a_clear_error(self):
+        partners = self.partners(510)
+        original = self.api.s3.put
+
+        def corrupt(key, data):
+            original(key, data[: len(data) // 2])
+
+        self.api.s3.put = corrupt
+        try:
+            with self.env.cr.savepoint(), self.assertRaises(UserError) as caught:
+                self.sync._push()
+        finally:
+            self.api.s3.put = original
+        self.assertIn("results of the Mailchimp batch could not be read", str(caught.exception))
+        self.assertEqual(set(partners.mapped("mailchimp_status")), {"not_synced"})
 
 
 @tagged("post_install", "-at_install")
