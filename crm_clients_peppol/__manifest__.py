@@ -7,7 +7,7 @@
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients"],
-    "external_dependencies": {"python": ["dnspython", "requests"]},
+    "external_dependencies": {"python": ["dnspython", "urllib3", "certifi"]},
     "data": [
         "data/ir_cron_data.xml",
         "data/ir_actions_server_data.xml",

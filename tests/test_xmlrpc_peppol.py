@@ -1,5 +1,5 @@
 """PEPPOL checks over real XML-RPC: a live Odoo server asks a live DNS stand-in (the SML)
-and a live SMP through dnspython and requests."""
+and a live SMP through dnspython and urllib3."""
 
 import pytest
 
@@ -20,6 +20,8 @@ def peppol_network(admin):
         "crm_clients_peppol.sml_zone": "test",
         "crm_clients_peppol.dns_server": address,
         "crm_clients_peppol.timeout": "1",
+        # The stand-ins listen on 127.0.0.1: a private network, reached only when allowed.
+        "crm_clients_peppol.allow_private_networks": "True",
     }.items():
         admin.call("ir.config_parameter", "set_param", key, value)
     yield dns, smp
@@ -72,3 +74,48 @@ def test_action_peppol_check_needs_write_access(live_odoo, admin, peppol_network
     assert fault_of(portal.call, "res.partner", "action_peppol_check", [partner])
     (row,) = admin.call("res.partner", "read", [partner], ["peppol_status"])
     assert row["peppol_status"] == "unknown"
+
+
+def test_smp_addresses_on_private_networks_are_refused_by_default(admin, peppol_network):
+    """With the system parameter off, a DNS answer pointing at the loopback, a private
+    address or the cloud metadata address is refused whatever context the caller sends:
+    the stand-in hears nothing, the error says why and the last result is kept."""
+    dns, smp = peppol_network
+    pl = admin.call("res.country", "search", [("code", "=", "PL")])[0]
+    known, metadata, private = admin.call(
+        "res.partner",
+        "create",
+        [
+            {"name": "RPC Peppol E", "is_company": True, "country_id": pl, "vat": "5260251049"},
+            {"name": "RPC Peppol F", "is_company": True, "country_id": pl, "vat": "7340000014"},
+            {"name": "RPC Peppol G", "is_company": True, "country_id": pl, "vat": "7340000020"},
+        ],
+    )
+    dns.register("9945:PL7340000014", "http://169.254.169.254/latest/meta-data")
+    dns.register("9945:PL7340000020", "http://10.1.2.3")
+    admin.call("res.partner", "action_peppol_check", [known])
+    admin.call("ir.config_parameter", "set_param", "crm_clients_peppol.allow_private_networks", False)
+    try:
+        asked = smp.calls["requests"]
+        admin.call(
+            "res.partner",
+            "action_peppol_check",
+            [known, metadata, private],
+            context={"allow_private_networks": True, "crm_clients_peppol.allow_private_networks": "True"},
+        )
+        assert smp.calls["requests"] == asked, "the SMP on 127.0.0.1 was asked nothing"
+    finally:
+        admin.call("ir.config_parameter", "set_param", "crm_clients_peppol.allow_private_networks", "True")
+    fields = ["peppol_status", "peppol_error", "peppol_document_types", "peppol_can_receive_invoice"]
+    rows = {row["id"]: row for row in admin.call("res.partner", "read", [known, metadata, private], fields)}
+    assert rows[known]["peppol_status"] == "error"
+    assert "(127.0.0.1) is on a private or local network: refused" in rows[known]["peppol_error"]
+    assert "crm_clients_peppol.allow_private_networks" in rows[known]["peppol_error"]
+    assert "The previous result (Registered" in rows[known]["peppol_error"]
+    assert len(rows[known]["peppol_document_types"]) == 2
+    assert rows[known]["peppol_can_receive_invoice"] is True
+    assert rows[metadata]["peppol_status"] == "error"
+    assert "(169.254.169.254)" in rows[metadata]["peppol_error"]
+    assert "never reached: refused" in rows[metadata]["peppol_error"]
+    assert rows[private]["peppol_status"] == "error"
+    assert "(10.1.2.3) is on a private or local network: refused" in rows[private]["peppol_error"]

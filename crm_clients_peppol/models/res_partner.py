@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import str2bool
+from odoo.tools.translate import LazyGettext
 
 from ..tools import peppol
 from .eas import EAS_CODES
@@ -126,7 +128,7 @@ class ResPartner(models.Model):
                 return {
                     "warning": {
                         "title": self.env._("PEPPOL identifier"),
-                        "message": self.env._("This identifier looks invalid: %(reason)s.", reason=str(exc)),
+                        "message": self.env._("This identifier looks invalid: %(reason)s.", reason=exc.message),
                     }
                 }
         return None
@@ -162,26 +164,23 @@ class ResPartner(models.Model):
         for a lookup problem: the status says it (``error`` keeps the previous result)."""
         self.check_access("write")
         zone = self._peppol_zone()
-        get = self.env["ir.config_parameter"].sudo().get_param
-        lookup = peppol.Lookup(
-            zone=zone,
-            dns_server=(get("crm_clients_peppol.dns_server") or "").strip() or None,
-            timeout=float(get("crm_clients_peppol.timeout") or 5),
-        )
         to_check = {}
         now = fields.Datetime.now()
         for partner in self:
             try:
                 peppol.validate(partner.peppol_eas, partner.peppol_endpoint)
             except peppol.InvalidIdentifier as exc:
-                partner._peppol_store(peppol.Result("invalid", str(exc)), zone, now)
+                partner._peppol_store(peppol.Result("invalid", exc.message), zone, now)
                 continue
             to_check[partner] = (partner.peppol_eas, partner.peppol_endpoint)
         if to_check:
             # Network only in the pool; the ORM stays in this thread.
-            workers = int(get("crm_clients_peppol.parallel_lookups") or PARALLEL_LOOKUPS)
-            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(to_check)))) as pool:
-                results = list(pool.map(lambda ids: lookup.check(*ids), to_check.values()))
+            lookup = self._peppol_lookup(zone)
+            try:
+                with ThreadPoolExecutor(max_workers=max(1, min(lookup.connections, len(to_check)))) as pool:
+                    results = list(pool.map(lambda ids: lookup.check(*ids), to_check.values()))
+            finally:
+                lookup.close()
             for partner, result in zip(to_check, results, strict=True):
                 partner._peppol_store(result, zone, now)
         return {
@@ -198,19 +197,42 @@ class ResPartner(models.Model):
             },
         }
 
+    @api.model
+    def _peppol_lookup(self, zone):
+        """A lookup configured by the system parameters (see the README)."""
+        get = self.env["ir.config_parameter"].sudo().get_param
+
+        def number(key, default, kind=int):
+            try:
+                return kind(get(key) or default)
+            except ValueError:
+                _logger.warning("System parameter %s is not a number: %s used", key, default)
+                return default
+
+        return peppol.Lookup(
+            zone=zone,
+            dns_server=(get("crm_clients_peppol.dns_server") or "").strip() or None,
+            timeout=number("crm_clients_peppol.timeout", 5.0, float),
+            allow_private=str2bool(get("crm_clients_peppol.allow_private_networks") or "", False),
+            max_bytes=number("crm_clients_peppol.max_answer_bytes", peppol.MAX_ANSWER_BYTES),
+            ca_bundle=(get("crm_clients_peppol.ca_bundle") or "").strip() or None,
+            connections=max(1, number("crm_clients_peppol.parallel_lookups", PARALLEL_LOOKUPS)),
+        )
+
     def _peppol_store(self, result, zone, now):
         vals = {"peppol_status": result.status, "peppol_checked_at": now, "peppol_zone": zone}
+        reason = self.env._(result.error) if isinstance(result.error, LazyGettext) else result.error
         if result.status == "error":
             kept = self.peppol_result_status if self.peppol_zone == zone else False
             if kept:
                 vals["peppol_error"] = self.env._(
                     "%(reason)s. The previous result (%(status)s, %(date)s) is kept.",
-                    reason=result.error,
+                    reason=reason,
                     status=dict(self._fields["peppol_result_status"]._description_selection(self.env))[kept],
                     date=fields.Datetime.to_string(self.peppol_result_at),
                 )
             else:
-                vals["peppol_error"] = result.error
+                vals["peppol_error"] = reason
                 vals.update(
                     peppol_smp_url=False,
                     peppol_document_types=False,
@@ -220,7 +242,7 @@ class ResPartner(models.Model):
                 )
         else:
             vals.update(
-                peppol_error=result.error or False,
+                peppol_error=reason or False,
                 peppol_smp_url=result.smp_url or False,
                 peppol_document_types=result.document_types or False,
                 peppol_can_receive_invoice=result.can_receive_invoice,

@@ -1,1 +1,2 @@
 from . import test_peppol
+from . import test_peppol_network

@@ -28,15 +28,16 @@ class PeppolCase(TransactionCase):
         params.set_param("crm_clients_peppol.sml_zone", "test")
         params.set_param("crm_clients_peppol.dns_server", cls.dns_address)
         params.set_param("crm_clients_peppol.timeout", "1")
+        # The stand-ins listen on 127.0.0.1: a private network, reached only when allowed.
+        params.set_param("crm_clients_peppol.allow_private_networks", "True")
 
     def setUp(self):
         super().setUp()
         self.dns.calls.clear()
         self.dns.drop = self.dns.servfail = False
         self.smp.calls.clear()
-        self.smp.status = None
-        self.smp.malformed = False
-        self.smp.answer_for = None
+        self.smp.host_headers.clear()
+        self.smp.reset()
 
     def client(self, country="base.pl", **vals):
         return self.env["res.partner"].create(
@@ -142,17 +143,28 @@ class TestPeppolCheck(PeppolCase):
         self.assertIn("SMP does not know", other.peppol_error)
 
     def test_legacy_cname_where_naptr_has_no_answer(self):
+        """The CNAME's target is an SMP host name only the configured DNS server knows:
+        it is resolved there, not by the system's resolver."""
         legacy_smp = standin.Smp()
         legacy_smp.start(port=80)  # the old scheme always spoke plain HTTP on port 80
         self.addCleanup(legacy_smp.stop)
         participant = "9945:PL7251801126"
-        legacy_smp.add(participant)
-        self.dns.register_legacy(participant, "localhost")
+        legacy_smp.add(participant, [standin.INVOICE, standin.XRECHNUNG])
+        legacy_smp.href_base = "http://smp.legacy.peppol.invalid"
+        self.dns.register_legacy(participant, "smp.legacy.peppol.invalid")
+        self.dns.add_host("smp.legacy.peppol.invalid", "127.0.0.1")
         partner = self.client(vat="7251801126")
         partner.action_peppol_check()
         self.assertEqual(partner.peppol_status, "registered", partner.peppol_error)
-        self.assertEqual(partner.peppol_smp_url, "http://localhost")
-        self.assertEqual(legacy_smp.calls["service_group"], 1)
+        self.assertEqual(partner.peppol_smp_url, "http://smp.legacy.peppol.invalid")
+        self.assertEqual(
+            [d["name"] for d in partner.peppol_document_types], ["Invoice (BIS Billing 3.0)", "Invoice (XRechnung)"]
+        )
+        self.assertTrue(partner.peppol_can_receive_invoice)
+        self.assertEqual((self.dns.calls["NAPTR"], self.dns.calls["CNAME"]), (1, 1))
+        self.assertGreaterEqual(self.dns.calls["A"], 1, "the SMP host name was asked from the configured server")
+        self.assertEqual((legacy_smp.calls["service_group"], legacy_smp.calls["service_metadata"]), (1, 1))
+        self.assertEqual(legacy_smp.host_headers, {"smp.legacy.peppol.invalid": 2}, "the Host header names the SMP")
 
     def test_invalid_identifier_is_not_looked_up(self):
         partner = self.client(vat="5260251049")
