@@ -100,6 +100,8 @@ def test_gus_update_needs_write_access(live_odoo, admin, gus):
     assert user_id
     partner_id = admin.call("res.partner", "create", {"name": "RPC Protected", "is_company": True, "vat": PZU_NIP})
     portal = live_odoo.login("gus-reader", "gus-reader-pw")
-    assert fault_of(portal.call, "res.partner", "gus_update", [partner_id])
+    requests_before = gus.calls["requests"]
+    assert "Only internal users can look up GUS" in fault_of(portal.call, "res.partner", "gus_update", [partner_id])
+    assert gus.calls["requests"] == requests_before
     (row,) = admin.call("res.partner", "read", [partner_id], ["street"])
     assert row["street"] is False

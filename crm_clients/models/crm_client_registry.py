@@ -8,12 +8,19 @@ answer cache only talk to this interface, so a new registry plugs in without tou
 A lookup answers *candidates*: one per entity the registry knows for the partner's
 identifiers, each a dict ``{"key", "label", "description", "values"}`` where ``values`` are
 ``res.partner`` field values in ``write()`` format (many2one as ids, dates as strings).
+
+Only internal users reach a registry: a lookup spends the company's quota (and, for GUS,
+its API key), so every public entry point calls :meth:`_registry_check_access` before
+anything else, and the shared cache and ``_registry_config`` call it again before any
+answer is read or fetched: a provider that goes through them is covered without doing
+anything.
 """
 
 import json
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class CrmClientRegistry(models.AbstractModel):
@@ -58,6 +65,19 @@ class CrmClientRegistry(models.AbstractModel):
     # ---- Shared by every provider ----
 
     @api.model
+    def _registry_check_access(self):
+        """Refuse registry lookups to portal and public users (internal code running as
+        superuser, such as the scheduled refresh, passes). Raises ``AccessError``."""
+        if self.env.su or self.env.user._is_internal():
+            return
+        registry = self._registry_label() if self._name != "crm.client.registry" else None
+        if registry:
+            message = self.env._("Only internal users can look up %(registry)s.", registry=registry)
+        else:
+            message = self.env._("Only internal users can look up public registries.")
+        raise AccessError(message)
+
+    @api.model
     def _registry_providers(self, partner=None):
         """Provider models installed, those that apply to ``partner`` when given."""
         names = sorted(self.pool.descendants([self._name], "_inherit") - {self._name})
@@ -70,7 +90,9 @@ class CrmClientRegistry(models.AbstractModel):
     def _registry_config(self, prefix, url, cache_hours=24, requests_per_second=5, timeout=20):
         """A provider's settings, system parameters ``<prefix>.url``, ``.cache_hours``,
         ``.requests_per_second`` and ``.timeout``, with the provider's defaults; the rate
-        becomes the minimum interval between two requests."""
+        becomes the minimum interval between two requests. Read only to call the
+        registry: refused like a lookup."""
+        self._registry_check_access()
         get = self.env["ir.config_parameter"].sudo().get_param
         rate = float(get(f"{prefix}.requests_per_second") or requests_per_second)
         return {
@@ -84,6 +106,7 @@ class CrmClientRegistry(models.AbstractModel):
     def _registry_cached(self, key, hours, fetch):
         """The answer for ``key`` from the cache shared by all workers when younger than
         ``hours``, else ``fetch()``'s, stored (an empty answer too: "not found" is cached)."""
+        self._registry_check_access()
         if hours > 0:
             self.env.cr.execute(
                 "SELECT payload FROM crm_client_registry_cache WHERE provider = %s AND key = %s AND fetched_at > %s",

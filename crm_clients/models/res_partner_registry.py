@@ -8,6 +8,17 @@ from odoo.exceptions import UserError
 CHILD_ADDRESSES = "child_addresses"
 
 
+def _without_none(value):
+    """``value`` with every ``None`` (JSON's null) as ``False``: XML-RPC cannot carry None."""
+    if value is None:
+        return False
+    if isinstance(value, dict):
+        return {key: _without_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_none(item) for item in value]
+    return value
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -53,6 +64,7 @@ class ResPartner(models.Model):
     def action_registry_lookup(self, provider=None):
         """Open the compare-and-choose wizard for this partner (one partner at a time)."""
         self.ensure_one()
+        self.env["crm.client.registry"]._registry_check_access()
         wizard = self.env["crm.client.registry.wizard"].create({"partner_id": self.id, "provider": provider})
         return wizard._start()
 
@@ -201,13 +213,15 @@ class ResPartner(models.Model):
     def registry_search(self, provider, identifier, country_code=None):
         """What a registry says about an identifier: a list of dicts (the provider's own
         keys), ``[]`` when it knows nothing."""
+        self.env["crm.client.registry"]._registry_check_access()
         self.check_access("read")
-        return self._registry_provider(provider)._registry_search(identifier, country_code=country_code)
+        return _without_none(self._registry_provider(provider)._registry_search(identifier, country_code=country_code))
 
     def registry_update(self, provider, field_names=None):
         """Write what a registry says onto these partners (``field_names`` or every field
         it fills), post the changes in their chatter. Everything is fetched before anything
         is written: an error writes nothing. Returns ``[{"partner_id", "changed"}]``."""
+        self.env["crm.client.registry"]._registry_check_access()
         self.check_access("write")
         registry = self._registry_provider(provider)
         planned = []
@@ -244,6 +258,9 @@ class ResPartner(models.Model):
     def _registry_bulk_update(self, provider):
         """Server action on a selection: update each partner the registry can look up,
         each on its own (one failing does not stop the others); a notification sums up."""
+        # Refused once for the whole selection (an AccessError is a UserError: the loop
+        # below would count it as one failure per partner).
+        self.env["crm.client.registry"]._registry_check_access()
         registry = self._registry_provider(provider)
         done, changed, failed = 0, 0, []
         for partner in self.filtered(registry._registry_applies):

@@ -45,6 +45,7 @@ class CrmClientRegistryWizard(models.TransientModel):
 
     def action_lookup(self):
         self.ensure_one()
+        self.env["crm.client.registry"]._registry_check_access()
         if not self.provider:
             raise UserError(self.env._("Choose a registry."))
         provider = self._provider_model()
@@ -75,6 +76,7 @@ class CrmClientRegistryWizard(models.TransientModel):
 
     def action_compare(self):
         self.ensure_one()
+        self.env["crm.client.registry"]._registry_check_access()
         if not self.candidate_id:
             raise UserError(self.env._("Choose one of the entities the registry found."))
         partner = self.partner_id
@@ -103,6 +105,7 @@ class CrmClientRegistryWizard(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
+        self.env["crm.client.registry"]._registry_check_access()
         names = set(self.line_ids.filtered("apply").mapped("field_name"))
         values = {fname: value for fname, value in (self.candidate_id.values or {}).items() if fname in names}
         self.partner_id._registry_apply(values, self._provider_model()._registry_label())

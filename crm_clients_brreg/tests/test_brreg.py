@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from odoo.addons.crm_clients.tests.common import serve_registry
+from odoo.addons.crm_clients.tests.hostile_standin import check_hostile_answers
 from odoo.addons.crm_clients.tests.json_standin import JsonStandin
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -92,6 +93,21 @@ class TestBrreg(TransactionCase):
                 partner.registry_update("brreg")
             self.assertIn(message, str(caught.exception))
             self.assertFalse(partner.street)
+
+    def test_huge_answers_and_redirects_are_refused(self):
+        partner = self.partner("991825827", name="Kept")
+        check_hostile_answers(
+            self,
+            "crm_clients_brreg",
+            API,
+            lambda: partner.registry_update("brreg"),
+            lambda: partner.name == "Kept" and not partner.street and not partner.registry_checked_at,
+            {
+                "huge": "Brønnøysund sent an answer that cannot be read.",
+                "bomb": "Brønnøysund sent an answer that cannot be read.",
+                "redirect": "Brønnøysund answered HTTP 302 (redirect refused).",
+            },
+        )
 
     def test_only_norwegian_partners_with_a_number(self):
         self.assertFalse(self.env["crm.client.registry.brreg"]._registry_applies(self.partner(False)))

@@ -1,5 +1,6 @@
 import contextlib
 import logging
+import time
 
 from odoo import api, models
 from odoo.addons.crm_clients.tools import polish_ids
@@ -50,6 +51,7 @@ class CrmClientRegistryGus(models.AbstractModel):
 
     @api.model
     def _gus_config(self):
+        self._registry_check_access()  # the key is read only to call GUS
         get = self.env["ir.config_parameter"].sudo().get_param
         environment = get("crm_clients_gus.environment") or "test"
         if environment not in bir.SERVICE_URLS:
@@ -67,22 +69,23 @@ class CrmClientRegistryGus(models.AbstractModel):
             "service_url": (get("crm_clients_gus.url") or "").strip() or bir.SERVICE_URLS[environment],
             "environment": environment,
             "timeout": float(get("crm_clients_gus.timeout") or 20),
+            # the whole lookup behind the offer made while a NIP is typed in a form
+            "offer_timeout": float(get("crm_clients_gus.offer_timeout") or 3),
             "min_interval": 1.0 / rate if rate > 0 else 0.0,
             "cache_hours": float(get("crm_clients_gus.cache_hours") or 24),
         }
 
     @contextlib.contextmanager
-    def _gus_client(self, logout=False):
+    def _gus_client(self, logout=False, timeout=None):
         """A GUS client with its session, taken from (and given back to) the process pool.
-        ``logout`` ends the session afterwards (bulk runs); single lookups keep it warm."""
+        ``logout`` ends the session afterwards (bulk runs); single lookups keep it warm.
+        ``timeout`` bounds everything the client does (not each request)."""
+        self._registry_check_access()
         config = self._gus_config()
-        client = bir.POOL.acquire(
-            config["api_key"],
-            config["service_url"],
-            config["environment"],
-            timeout=config["timeout"],
-            min_interval=config["min_interval"],
-        )
+        options = {"timeout": config["timeout"], "min_interval": config["min_interval"]}
+        if timeout:
+            options.update(timeout=min(timeout, config["timeout"]), deadline=time.monotonic() + timeout)
+        client = bir.POOL.acquire(config["api_key"], config["service_url"], config["environment"], **options)
         try:
             yield client
         finally:
@@ -128,15 +131,18 @@ class CrmClientRegistryGus(models.AbstractModel):
         raise UserError(self.env._("Give a NIP, a REGON or a KRS number to look up in GUS."))
 
     @api.model
-    def _gus_entities(self, nip=None, regon=None, krs=None, client=None):
-        """Entities GUS knows for one identifier, from the cache when fresh enough."""
+    def _gus_entities(self, nip=None, regon=None, krs=None, client=None, timeout=None):
+        """Entities GUS knows for one identifier, from the cache when fresh enough.
+        ``timeout`` bounds the whole lookup (``client`` is then not given)."""
         kind, value = self._gus_normalize(nip=nip, regon=regon, krs=krs)
         config = self._gus_config()
+        if timeout:
+            config["timeout"] = min(timeout, config["timeout"])
 
         def fetch():
             try:
                 if client is None:
-                    with self._gus_client() as own_client:
+                    with self._gus_client(timeout=timeout) as own_client:
                         return own_client.entities(**{kind: value})
                 return client.entities(**{kind: value})
             except bir.BirError as exc:

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import bir
 
@@ -15,6 +15,7 @@ class ResPartner(models.Model):
     # The offer shown while a new client is typed in (never stored).
     gus_offer = fields.Char(store=False, readonly=True)
     gus_fill = fields.Boolean(string="Fill from GUS", store=False)
+    gus_offer_failed = fields.Boolean(store=False, readonly=True)  # GUS did not answer the form in time
 
     # ---- public API (contract) ----
 
@@ -22,6 +23,7 @@ class ResPartner(models.Model):
     def gus_search(self, nip=None, regon=None, krs=None):
         """Entities GUS knows for a NIP, REGON or KRS (the first given), as a list of
         dicts; ``[]`` when GUS has none. Invalid identifiers are refused before any call."""
+        self.env["crm.client.registry.gus"]._registry_check_access()
         self.check_access("read")
         return self.env["crm.client.registry.gus"]._gus_entities(nip=nip, regon=regon, krs=krs)
 
@@ -30,6 +32,7 @@ class ResPartner(models.Model):
         field), post the changes in their chatter, one GUS session for all of them.
         Everything is fetched before anything is written: an error writes nothing."""
         provider = self.env["crm.client.registry.gus"]
+        provider._registry_check_access()
         if field_names is not None:
             unknown = sorted(set(field_names) - set(provider._gus_partner_fields()))
             if unknown:
@@ -56,6 +59,7 @@ class ResPartner(models.Model):
 
     def action_gus_refresh(self):
         """Server action on a selection: refresh now, or in the background when large."""
+        self.env["crm.client.registry.gus"]._registry_check_access()
         partners = self.filtered(lambda p: self.env["crm.client.registry.gus"]._registry_applies(p))
         if not partners:
             raise UserError(self.env._("None of the selected partners has a Polish NIP, REGON or KRS."))
@@ -160,18 +164,21 @@ class ResPartner(models.Model):
 
     @api.onchange("vat", "country_id")
     def _onchange_gus_offer(self):
+        """Offer what GUS knows about the NIP typed on a new client. The form waits for it:
+        see :meth:`_gus_offer_entities`."""
         self.gus_offer = False
         self.gus_fill = False
+        self.gus_offer_failed = False
         provider = self.env["crm.client.registry.gus"]
         if self._origin.id or self.parent_id or not self.vat:
             return
         nip = provider._gus_nip(self.vat)
         if not nip or (self.country_id and self.country_id.code != "PL"):
             return
-        try:
-            entities = provider._gus_entities(nip=nip)
-        except UserError as exc:
-            return {"warning": {"title": self.env._("GUS lookup"), "message": exc.args[0]}}
+        entities, warning = self._gus_offer_entities(nip)
+        if warning:
+            self.gus_offer_failed = True
+            return warning
         if entities:
             entity = provider._gus_pick(self, entities)
             self.gus_offer = f"{entity['name']} · {provider._gus_describe(entity)}"
@@ -180,8 +187,16 @@ class ResPartner(models.Model):
     def _onchange_gus_fill(self):
         if not self.gus_fill:
             return
+        self.gus_fill = False
         provider = self.env["crm.client.registry.gus"]
-        entities = provider._gus_entities(nip=provider._gus_nip(self.vat)) if self.vat else []
+        nip = provider._gus_nip(self.vat)
+        if not nip:
+            return
+        entities, warning = self._gus_offer_entities(nip)
+        self.gus_offer = False
+        if warning:
+            self.gus_offer_failed = True
+            return warning
         if entities:
             values = provider._gus_partner_values(provider._gus_pick(self, entities))
             if self.name:
@@ -191,5 +206,22 @@ class ResPartner(models.Model):
                     self[fname] = value
             self.is_company = True
             self.registry_source = provider._registry_label()
-        self.gus_fill = False
-        self.gus_offer = False
+
+    def _gus_offer_entities(self, nip):
+        """``(entities, None)`` for a NIP typed in a form, else ``(None, warning)``. The
+        answer comes from the cache, or from GUS within ``crm_clients_gus.offer_timeout``
+        seconds for the whole lookup (a slow GUS neither freezes the form nor holds a
+        worker); a failure is a notification, never an error: the *Fetch from GUS* button
+        makes the full lookup. Portal and public users are refused (``AccessError``)."""
+        provider = self.env["crm.client.registry.gus"]
+        provider._registry_check_access()
+        try:
+            return provider._gus_entities(nip=nip, timeout=provider._gus_config()["offer_timeout"]), None
+        except AccessError:
+            raise
+        except UserError as exc:
+            message = self.env._(
+                "%(error)s You can go on typing: Fetch from GUS looks the client up once it is saved.",
+                error=exc.args[0],
+            )
+            return None, {"warning": {"title": self.env._("GUS lookup"), "message": message, "type": "notification"}}

@@ -1,2 +1,3 @@
 from . import test_gus
+from . import test_gus_access
 from . import test_tours

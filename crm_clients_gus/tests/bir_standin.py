@@ -248,8 +248,12 @@ class BirStandin(HttpStandin):
         self.sessions = {}
         self.calls = Counter()
         self.delay = 0.0  # seconds slept before each SOAP answer
-        self.faults = []  # queued one-shot faults: "hang", "soap_fault", "http_503", "garbage", "not_xml"
+        # queued one-shot faults: "hang", "soap_fault", "http_503", "garbage", "not_xml",
+        # "huge" (an answer beyond any size limit), "redirect" (a 307 to ``redirect_to``)
+        self.faults = []
         self.hang_seconds = 3.0
+        self.redirect_to = None
+        self.schema_location = None  # where the served WSDL says its schema is (default: beside it)
         self.maintenance = False
         self.received_sid_headers = []
         self._lock = threading.Lock()
@@ -282,6 +286,8 @@ class BirStandin(HttpStandin):
         text = path.read_text(encoding="utf-8")
         for address in REAL_ADDRESSES:
             text = text.replace(address, self.url)
+        if self.schema_location:
+            text = text.replace('schemaLocation="./DataContract.xsd"', f'schemaLocation="{self.schema_location}"')
         self._send(handler, 200, text, "text/xml; charset=UTF-8")
 
     def _serve_post(self, handler):
@@ -329,10 +335,33 @@ class BirStandin(HttpStandin):
         elif fault == "not_xml":
             self._send(handler, 200, "<html>Przerwa techniczna</html", "application/soap+xml; charset=utf-8")
             return
+        elif fault == "huge":
+            self._send_huge(handler)
+            return
+        elif fault == "redirect":
+            self._send(handler, 307, "", "text/plain", headers={"Location": self.redirect_to})
+            return
         result = self._answer(name, operation, sid)
         if fault == "garbage":
             result = "<root><dane><Regon>1"
         self._reply(handler, name, result, message_id)
+
+    def _send_huge(self, handler, size=8 * 1024 * 1024):
+        """An envelope of ``size`` bytes, chunked: no Content-Length warns of its size."""
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/soap+xml; charset=utf-8")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        block = b"A" * (64 * 1024)
+        parts = [f'<s:Envelope xmlns:s="{NS_SOAP}"><s:Body>'.encode(), *[block] * (size // len(block))]
+        try:
+            for part in [*parts, b"</s:Body></s:Envelope>"]:
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            handler.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client stopped reading: what it should do
+            return
+        handler.close_connection = True
 
     def _fault(self, handler, reason, code="s:Sender"):
         xml = (

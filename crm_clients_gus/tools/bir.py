@@ -8,14 +8,17 @@ dict with the addon's vocabulary.
 """
 
 import copy
+import functools
 import logging
 import threading
+import time
 from collections import Counter
 
 import requests
 from lxml import etree
 
 from odoo.addons.crm_clients.tools.pacing import pace
+from odoo.addons.crm_clients.tools.soap_registry import transport_class
 
 _logger = logging.getLogger(__name__)
 
@@ -62,20 +65,21 @@ def _zeep_client(wsdl, timeout):
     """One parsed WSDL per process and address (parsing costs more than a lookup)."""
     import zeep
     from zeep.cache import InMemoryCache
-    from zeep.transports import Transport
     from zeep.wsa import WsAddressingPlugin
 
     with _ZEEP_LOCK:
         if wsdl not in _ZEEP_CLIENTS:
-            transport = Transport(timeout=timeout, operation_timeout=timeout, cache=InMemoryCache())
+            # Its schemas are loaded from the WSDL's own host only.
+            transport = _Transport(
+                allowed_urls=[wsdl], timeout=timeout, operation_timeout=timeout, cache=InMemoryCache()
+            )
             _ZEEP_CLIENTS[wsdl] = zeep.Client(wsdl, transport=transport, plugins=[WsAddressingPlugin()])
         return _ZEEP_CLIENTS[wsdl]
 
 
+@functools.cache
 def _transport_class():
-    from zeep.transports import Transport
-
-    class GusTransport(Transport):
+    class GusTransport(transport_class()):
         """Gateways in front of GUS answer 502-504 with an HTML page during maintenance:
         say so instead of letting zeep read the page as a SOAP fault."""
 
@@ -95,23 +99,37 @@ def _Transport(**kwargs):
 class BirClient:
     """One GUS session. Not thread-safe: use one client per thread (see :class:`BirPool`)."""
 
-    def __init__(self, api_key, service_url, environment="test", timeout=15.0, min_interval=0.0):
+    def __init__(self, api_key, service_url, environment="test", timeout=15.0, min_interval=0.0, deadline=None):
         self.api_key = api_key
         self.service_url = service_url
         self.environment = environment
         self.timeout = timeout
         self.min_interval = min_interval
+        # time.monotonic() by which everything must be answered (a lookup typed in a form)
+        self.deadline = deadline
         self.sid = None
         self.stats = Counter()
         self._service = None
         self._session = None
+        self._transport = None
 
     # ---- transport ----
 
+    def _time_left(self):
+        """The timeout of the next request: ``timeout``, cut to what is left before the
+        deadline; none left is a timeout."""
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise BirError("timeout", "no time left before the deadline")
+        return min(self.timeout, left)
+
     def _ensure_service(self):
         if self._service is None:
+            timeout = self._time_left()
             try:
-                parsed = _zeep_client(wsdl_url(self.service_url, self.environment), self.timeout)
+                parsed = _zeep_client(wsdl_url(self.service_url, self.environment), timeout)
             except requests.Timeout as exc:
                 raise BirError("timeout", str(exc)) from exc
             except (requests.RequestException, OSError) as exc:
@@ -121,7 +139,12 @@ class BirClient:
             # The parsed WSDL is shared; the HTTP session (which carries the sid) is ours.
             self._session = requests.Session()
             client = copy.copy(parsed)
-            client.transport = _Transport(session=self._session, timeout=self.timeout, operation_timeout=self.timeout)
+            client.transport = self._transport = _Transport(
+                session=self._session,
+                allowed_urls=[self.service_url],
+                timeout=self.timeout,
+                operation_timeout=self.timeout,
+            )
             self._service = client.create_service(_BINDING, self.service_url)
         return self._service
 
@@ -133,6 +156,7 @@ class BirClient:
         service = self._ensure_service()
         # Paced per process and service, across the pooled clients of parallel workers' threads.
         pace(self.service_url, self.min_interval)
+        self._transport.operation_timeout = self._time_left()
         self.stats["requests"] += 1
         self.stats[operation] += 1
         try:
@@ -249,6 +273,7 @@ class BirPool:
         else:
             client.timeout = options.get("timeout", client.timeout)
             client.min_interval = options.get("min_interval", client.min_interval)
+            client.deadline = options.get("deadline")
         client.stats = Counter()
         return client
 

@@ -52,6 +52,7 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
                     "limit": self.env._("The VAT white list's daily limit of requests is used up. Try again tomorrow."),
                     "network": self.env._("The VAT white list cannot be reached (%(detail)s).", detail=exc.detail),
                     "malformed": self.env._("The VAT white list sent an answer that cannot be read."),
+                    "http": self.env._("The VAT white list answered %(detail)s.", detail=exc.detail),
                 }
                 raise UserError(
                     messages.get(exc.kind)

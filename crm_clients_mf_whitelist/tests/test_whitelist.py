@@ -1,7 +1,9 @@
 import json
 from pathlib import Path
 
+from odoo import fields
 from odoo.addons.crm_clients.tests.common import serve_registry
+from odoo.addons.crm_clients.tests.hostile_standin import check_hostile_answers
 from odoo.addons.crm_clients.tests.json_standin import JsonStandin
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -59,7 +61,7 @@ class TestWhitelist(WhitelistCase):
         self.assertIn("06 1600 1127 1843 9838 2000 0034", partner.mf_accounts_display)
         self.assertIn("mf_accounts", result["changed"])
         self.assertIn("236 entries", partner.message_ids[0].body)
-        self.assertEqual(self.api.requests[-1][2]["date"], str(partner.create_date.date()), "asked for today")
+        self.assertEqual(self.api.requests[-1][2]["date"], str(fields.Date.context_today(partner)), "asked for today")
         self.assertTrue(partner._mf_account_listed("PL 06 1600 1127 1843 9838 2000 0034"))
         self.assertFalse(partner._mf_account_listed("16160011271234567890123456"))
 
@@ -82,6 +84,21 @@ class TestWhitelist(WhitelistCase):
         with self.env.cr.savepoint(), self.assertRaises(UserError) as caught:
             partner.registry_update("mf_whitelist")
         self.assertIn("WL-196 Trwa aktualizacja", str(caught.exception))
+
+    def test_huge_answers_and_redirects_are_refused(self):
+        partner = self.partner(ORLEN_NIP, name="Kept")
+        check_hostile_answers(
+            self,
+            "crm_clients_mf_whitelist",
+            "",
+            lambda: partner.registry_update("mf_whitelist"),
+            lambda: partner.name == "Kept" and not partner.mf_vat_status and not partner.mf_accounts,
+            {
+                "huge": "The VAT white list sent an answer that cannot be read.",
+                "bomb": "The VAT white list sent an answer that cannot be read.",
+                "redirect": "The VAT white list answered HTTP 302 (redirect refused).",
+            },
+        )
 
     def test_invalid_nip_is_refused_before_calling(self):
         with self.assertRaises(UserError):

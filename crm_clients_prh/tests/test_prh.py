@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from odoo.addons.crm_clients.tests.common import serve_registry
+from odoo.addons.crm_clients.tests.hostile_standin import check_hostile_answers
 from odoo.addons.crm_clients.tests.json_standin import JsonStandin
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -73,6 +74,21 @@ class TestPrh(TransactionCase):
                 partner.registry_update("prh")
             self.assertIn(message, str(caught.exception))
             self.assertFalse(partner.street)
+
+    def test_huge_answers_and_redirects_are_refused(self):
+        partner = self.partner("FI01120389", name="Kept")
+        check_hostile_answers(
+            self,
+            "crm_clients_prh",
+            API,
+            lambda: partner.registry_update("prh"),
+            lambda: partner.name == "Kept" and not partner.street and not partner.registry_checked_at,
+            {
+                "huge": "PRH sent an answer that cannot be read.",
+                "bomb": "PRH sent an answer that cannot be read.",
+                "redirect": "PRH answered HTTP 302 (redirect refused).",
+            },
+        )
 
     def test_identifiers(self):
         self.assertEqual(prh.business_id("FI 0112 0389"), "0112038-9")

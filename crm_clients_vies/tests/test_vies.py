@@ -86,6 +86,21 @@ class TestVies(ViesCase):
                 self.assertIn(message, str(caught.exception))
                 self.assertFalse(partner.vies_status)
 
+    def test_huge_answers_and_redirects_are_refused(self):
+        partner = self.partner("base.lu", "LU26375245")
+        target = ViesStandin()
+        target.start()
+        self.addCleanup(target.stop)
+        self.standin.redirect_to = target.url
+        for fault, message in (("huge", "cannot be read"), ("redirect", "unavailable")):
+            with self.subTest(fault=fault):
+                self.standin.faults.append(fault)
+                with self.env.cr.savepoint(), self.assertRaises(UserError) as caught:
+                    partner.registry_update("vies")
+                self.assertIn(message, str(caught.exception))
+                self.assertFalse(partner.vies_status)
+        self.assertFalse(target.calls, "a redirect is not followed")
+
     def test_answers_are_cached(self):
         self.env["ir.config_parameter"].sudo().set_param("crm_clients_vies.cache_hours", "24")
         self.partner("base.lu", "LU26375245").registry_update("vies")

@@ -15,6 +15,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from odoo.addons.crm_clients.tests.hostile_standin import chunked
+from odoo.addons.crm_clients.tests.hostile_standin import huge_parts
 from odoo.addons.crm_clients.tests.http_standin import HttpStandin
 
 WSDL = Path(__file__).parent / "data" / "checkVatService.wsdl"
@@ -30,8 +32,11 @@ class ViesStandin(HttpStandin):
     def __init__(self):
         self.numbers = {}  # (country, number) -> (name, address); name/address "---" when undisclosed
         self.unavailable = set()  # member states answering MS_UNAVAILABLE
-        self.faults = []  # one-shot fault codes, or "hang"
+        # one-shot fault codes, or "hang", "huge" (an answer beyond any size limit),
+        # "redirect" (a 307 to ``redirect_to``)
+        self.faults = []
         self.hang_seconds = 3.0
+        self.redirect_to = None
         self.calls = Counter()
         self.wsdl_url = None
 
@@ -71,6 +76,12 @@ class ViesStandin(HttpStandin):
         fault = self.faults.pop(0) if self.faults else None
         if fault == "hang":
             time.sleep(self.hang_seconds)
+        elif fault == "huge":
+            chunked(handler, 200, self.default_content_type, huge_parts(b"<env:Envelope>", b"A", b"</env:Envelope>"))
+            return
+        elif fault == "redirect":
+            self._send(handler, 307, "", "text/plain", headers={"Location": self.redirect_to})
+            return
         elif fault:
             self._fault(handler, fault)
             return

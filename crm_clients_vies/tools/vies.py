@@ -4,6 +4,7 @@
 or a transport problem raises :class:`ViesError` with its ``code``.
 """
 
+import copy
 import logging
 import re
 import threading
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import requests
 
 from odoo.addons.crm_clients.tools.pacing import pace
+from odoo.addons.crm_clients.tools.soap_registry import bounded_transport
 
 # VIES answers requestDate as "2022-09-04+02:00" (an xsd:date with its offset), which
 # zeep's date parser (isodate) logs as an error before keeping the text: that log is noise.
@@ -56,7 +58,8 @@ def split_vat(vat, country_code=None):
     return None, compact
 
 
-_CLIENTS = {}
+_PARSED = {}  # one parsed WSDL per process and address (parsing costs more than a check)
+_SESSIONS = {}  # one HTTP session per process and service: its connections are reused
 _LOCK = threading.Lock()
 
 
@@ -64,25 +67,30 @@ class Client:
     def __init__(self, service_url=SERVICE_URL, wsdl_url=WSDL_URL, timeout=20.0, min_interval=0.0):
         import zeep
         from zeep.cache import InMemoryCache
-        from zeep.transports import Transport
 
         self.min_interval = min_interval
         self.service_url = service_url
         self.requests_made = 0
         with _LOCK:
-            key = (wsdl_url, service_url)
-            if key not in _CLIENTS:
-                transport = Transport(timeout=timeout, operation_timeout=timeout, cache=InMemoryCache())
+            if wsdl_url not in _PARSED:
+                # Its schemas are loaded from the WSDL's own host only.
+                transport = bounded_transport([wsdl_url], timeout=timeout, cache=InMemoryCache())
                 try:
-                    client = zeep.Client(wsdl_url, transport=transport)
+                    _PARSED[wsdl_url] = zeep.Client(wsdl_url, transport=transport)
                 except requests.Timeout as exc:
                     raise ViesError("TIMEOUT", str(exc)) from exc
                 except (requests.RequestException, OSError) as exc:
                     raise ViesError("UNREACHABLE", str(exc)) from exc
-                _CLIENTS[key] = client.create_service(
-                    "{urn:ec.europa.eu:taxud:vies:services:checkVat}checkVatBinding", service_url
-                )
-            self.service = _CLIENTS[key]
+                except Exception as exc:
+                    raise ViesError("MALFORMED", f"WSDL: {exc}") from exc
+            parsed = _PARSED[wsdl_url]
+            session = _SESSIONS.setdefault(service_url, requests.Session())
+        # The parsed WSDL is shared; the transport, with this call's timeout, is ours.
+        client = copy.copy(parsed)
+        client.transport = bounded_transport([service_url], session=session, timeout=timeout, operation_timeout=timeout)
+        self.service = client.create_service(
+            "{urn:ec.europa.eu:taxud:vies:services:checkVat}checkVatBinding", service_url
+        )
 
     def check(self, country_code, vat_number):
         from zeep.exceptions import Fault
