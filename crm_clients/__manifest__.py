@@ -17,6 +17,7 @@
         "data/crm_client_contact_role_data.xml",
         "data/crm_client_relation_type_data.xml",
         "data/ir_sequence_data.xml",
+        "data/crm_client_change_data.xml",
         "wizards/crm_client_merge_wizard_views.xml",
         "wizards/crm_client_registry_wizard_views.xml",
         "wizards/crm_client_add_views.xml",
@@ -28,6 +29,7 @@
         "views/res_partner_views.xml",
         "views/crm_client_group_views.xml",
         "views/res_config_settings_views.xml",
+        "views/crm_client_data_quality_views.xml",
         "views/crm_clients_menus.xml",
     ],
     "demo": [
@@ -44,6 +46,7 @@
         ],
     },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }

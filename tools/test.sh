@@ -68,7 +68,7 @@ grep -E "odoo\.tests\.result|(ERROR|FAIL): |skipped " "$LOGS/odoo-runner.log" | 
 
 PYTEST=(python -m pytest -p no:cacheprovider -q --odoo-config "$ODOO_RC"
         --ignore-glob='*/tests/test_tours*.py' --ignore-glob='*/tests/test_http_*.py' --ignore=tests/bench
-        --ignore=tests/modules)
+        --ignore=tests/modules --ignore=tests/install)
 # crm_clients_peppol_account's tests run in their own database (below).
 FULL_TESTS=$(ls -d crm_clients*/tests | grep -v '^crm_clients_peppol_account/')
 
@@ -104,10 +104,42 @@ echo "== pytest ($DB_MODULES): the client workspace with $OTHER_MODULES"
     >"$LOGS/pytest-modules.log" 2>&1
 grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-modules.log" | tail -n 30
 
+# crm_clients installed into a database that already holds partners (base, contacts, a
+# second company, 3,000 partners made by SQL: tests/install/existing_partners.py), then
+# uninstalled and installed again on a copy (tests/install/test_uninstall.py).
+DB_LIVE="${DB}_live"
+echo "== Installing crm_clients into a database with existing partners ($DB_LIVE)"
+live_ready=0
+install_db "${DB_LIVE}_before" base,contacts "$LOGS/install-live-before.log"
+dropdb --if-exists --force "$DB_LIVE" >/dev/null 2>&1
+if python tests/install/existing_partners.py "${DB_LIVE}_before" 3000 >"$LOGS/install-live-fill.log" 2>&1 \
+        && createdb -T "${DB_LIVE}_before" "$DB_LIVE" \
+        && odoo_bin -d "$DB_LIVE" -i crm_clients --stop-after-init --log-level=warn >"$LOGS/install-live.log" 2>&1 \
+        && ! grep -qE " (ERROR|CRITICAL) " "$LOGS/install-live.log"; then
+    live_ready=1
+    for copy in "${DB_LIVE}_schema" "${DB_LIVE}_e2e"; do
+        dropdb --if-exists --force "$copy" >/dev/null 2>&1
+        createdb -T "$DB_LIVE" "$copy" || live_ready=0
+    done
+fi
+if [ "$live_ready" = 1 ]; then
+    echo "== pytest ($DB_LIVE): the existing partners, the Data Quality report, uninstall and reinstall"
+    CRM_LIVE_BEFORE_DB="${DB_LIVE}_before" CRM_LIVE_SCHEMA_DB="${DB_LIVE}_schema" CRM_LIVE_E2E_DB="${DB_LIVE}_e2e" \
+    "${PYTEST[@]}" --odoo-database "$DB_LIVE" --junitxml="$LOGS/pytest-live.xml" \
+        tests/install/test_existing_partners.py tests/install/test_xmlrpc_data_quality.py \
+        tests/install/test_uninstall.py \
+        >"$LOGS/pytest-live.log" 2>&1
+    grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-live.log" | tail -n 30
+else
+    echo "Installing crm_clients into existing partners failed:"
+    tail -n 40 "$LOGS/install-live-fill.log" "$LOGS/install-live.log" 2>/dev/null
+fi
+
 echo "== Summary"
 python tools/summarize.py \
     "odoo:HTTP tests and tours (Odoo runner, Chromium):$LOGS/odoo-runner.log" \
     "junit:pytest, full database:$LOGS/pytest-full.xml" \
     "junit:pytest, crm_clients alone:$LOGS/pytest-core.xml" \
     "junit:pytest, with account_peppol:$LOGS/pytest-peppol.xml" \
-    "junit:pytest, with CRM / Project / Calendar / Purchase / Repair:$LOGS/pytest-modules.xml"
+    "junit:pytest, with CRM / Project / Calendar / Purchase / Repair:$LOGS/pytest-modules.xml" \
+    "junit:pytest, installed into existing partners:$LOGS/pytest-live.xml"

@@ -1,1 +1,2 @@
+from . import changes
 from . import crm_clients

@@ -2,6 +2,7 @@
 # Import order is load order: relation types come before relations (SQL views join them).
 from . import crm_client_channel_mixin
 from . import crm_client_contact_role
+from . import crm_client_data_quality
 from . import crm_client_document
 from . import crm_client_email
 from . import crm_client_group
@@ -20,9 +21,11 @@ from . import res_partner
 from . import res_partner_boxes
 from . import res_partner_duplicates
 from . import res_partner_group
+from . import res_partner_install
 from . import res_partner_merge
 from . import res_partner_properties
 from . import res_partner_registry
 from . import res_partner_timeline
 from . import res_partner_upsert
 from . import res_users
+from . import crm_client_change

@@ -82,13 +82,18 @@ class CrmClientPhone(models.Model):
     @api.model
     def _phone_parse(self, value, partner):
         """(E.164 number, is_valid, extension) of a typed number, parsed once."""
+        country = self._channel_country(partner)
+        return self._phone_parse_in_region(value, country.code if country else None)
+
+    @api.model
+    def _phone_parse_in_region(self, value, region):
+        """``_phone_parse`` for a number typed in the country of code ``region`` (or
+        None): mirroring many partners at once reads their countries in one query."""
         typed = (value or "").strip()
         if not typed:
             raise ValidationError(self.env._("A phone line needs a number."))
         if phonenumbers is None:
             return typed, True, False
-        country = self._channel_country(partner)
-        region = country.code if country else None
         # Fast path: one parse. phone_validation's parser (two parses, metadata patches,
         # "00"/missing "+" retries and the error message) handles whatever this rejects.
         with contextlib.suppress(phonenumbers.NumberParseException):

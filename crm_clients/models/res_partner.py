@@ -720,14 +720,25 @@ class ResPartner(models.Model):
                 if lines_given and self.env[model].search_count([("partner_id", "=", partner.id), (flag, "=", True)]):
                     continue  # lines given with the partner win: they wrote the field back
                 if model == "crm.client.phone":
-                    if value.strip() in seen_numbers:
-                        continue  # phone and mobile with the same number: one line, the primary one
+                    # Phone and mobile with the same number, however typed: one line, the
+                    # primary one (parsed only when both are given).
+                    if seen_numbers and (
+                        value.strip() in seen_numbers or self._client_same_number(value, seen_numbers, partner)
+                    ):
+                        continue
                     seen_numbers.add(value.strip())
                 to_create[model].append({"partner_id": partner.id, Line._channel_value_field: value, flag: True})
         ctx = switch_on(SYNC_FROM_PARTNER, SYNC_TO_PARTNER_DONE)
         for model, lines in to_create.items():
             if lines:
                 self.env[model].sudo().with_context(**ctx)._channel_create_mirror_lines(lines)
+
+    def _client_same_number(self, value, others, partner):
+        """``value`` is one of the typed numbers ``others`` once normalized (number and
+        extension)."""
+        Phone = self.env["crm.client.phone"].with_context(**switch_on(SYNC_FROM_PARTNER))
+        key = Phone._phone_parse(value, partner)[::2]
+        return any(Phone._phone_parse(other, partner)[::2] == key for other in others)
 
     def _client_plan_channel_writes(self, vals):
         """For each partner and each written field: what happens to its line. Refuses

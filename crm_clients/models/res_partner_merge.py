@@ -149,6 +149,7 @@ class ResPartner(models.Model):
     # ---- Merging ----
 
     def _client_merge_into(self, target):
+        self.env["crm.client.change"]._feed_record_merged(self, target)  # before their references go
         self._client_merge_records(target)
         self.env["base.partner.merge.automatic.wizard"].sudo()._update_reference_fields(self, target)
         self._client_merge_values(target)

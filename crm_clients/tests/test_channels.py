@@ -47,6 +47,13 @@ class TestChannels(ChannelsCase):
         self.assertEqual(mobile.number, "+48601234567")
         self.assertFalse(mobile.is_primary, "the mobile is a non-primary line")
 
+    def test_phone_and_mobile_with_one_number_make_one_line(self):
+        client = self.create_client(
+            name="Same Number", country_id=self.poland.id, phone="22 777 88 99", mobile="+48 22 777 88 99"
+        )
+        self.assertEqual(client.phone_ids.mapped("number"), ["+48227778899"])
+        self.assertTrue(client.phone_ids.is_primary)
+
     def test_writing_the_partner_writes_the_primary_line(self):
         self.client.email = "nowy@firma.pl"
         self.assertEqual(self.client.email_ids.mapped("email"), ["nowy@firma.pl"])

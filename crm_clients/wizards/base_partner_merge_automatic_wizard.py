@@ -33,6 +33,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
     def _update_foreign_keys(self, src_partners, dst_partner):
         # Not super(): core's generic move deletes the rows it cannot move.
         sources = src_partners.sudo().with_context(**switch_on(MERGE))
+        self.env["crm.client.change"]._feed_record_merged(sources, dst_partner)  # the change feed says "merged"
         sources._client_merge_records(dst_partner.sudo().with_context(**switch_on(MERGE)))
 
     @api.model
