@@ -1,13 +1,20 @@
 {
     "name": "CRM Clients: Polish VAT white list",
     "summary": "VAT status and registered bank accounts of Polish clients from the Ministry of Finance white list",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "crm_clients contributors",
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients"],
     "external_dependencies": {"python": ["requests"]},
-    "data": ["views/res_config_settings_views.xml", "data/ir_actions_server_data.xml", "views/res_partner_views.xml"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/crm_client_whitelist_views.xml",
+        "views/res_config_settings_views.xml",
+        "data/ir_actions_server_data.xml",
+        "data/ir_cron_data.xml",
+        "views/res_partner_views.xml",
+    ],
     "installable": True,
 }

@@ -1,7 +1,7 @@
 {
     "name": "CRM Clients: VAT white list for payments",
     "summary": "Bridge: warn when a vendor bill is paid to a bank account that is not on the Polish VAT white list",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Hidden",
     "author": "crm_clients contributors",
     "website": "https://github.com/crm-clients/crm_clients",

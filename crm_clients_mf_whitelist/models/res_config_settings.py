@@ -17,3 +17,12 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="crm_clients_mf_whitelist.requests_per_second",
         default=2,
     )
+    crm_clients_mf_whitelist_flat_file_url = fields.Char(
+        string="Flat File Address",
+        config_parameter="crm_clients_mf_whitelist.flat_file_url",
+        help="{date} stands for the day as YYYYMMDD. Empty: https://plikplaski.mf.gov.pl/pliki/{date}.7z "
+        "(a 7z archive of the JSON document; a plain JSON document is read too).",
+    )
+    crm_clients_mf_whitelist_flat_file_days = fields.Integer(
+        string="Keep Flat Files (days)", config_parameter="crm_clients_mf_whitelist.flat_file_days", default=3
+    )

@@ -1,1 +1,3 @@
+from . import test_flat_file
 from . import test_whitelist
+from . import test_whitelist_api

@@ -4,21 +4,23 @@ from pathlib import Path
 from odoo import fields
 from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.addons.crm_clients.tests.hostile_standin import check_hostile_answers
-from odoo.addons.crm_clients.tests.json_standin import JsonStandin
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 from ..tools import whitelist
+from .whitelist_standin import WhitelistStandin
+from .whitelist_standin import orlen_subject
 
 DATA = Path(__file__).parent / "data"
 ORLEN_NIP = "7740001454"
 
 
-def whitelist_api():
-    """The white list's search endpoint with the real ORLEN answer and the real not-found one."""
+def whitelist_api(**options):
+    """The white list (API and flat file) knowing ORLEN as the real register does; its
+    search by NIP answers the captured ORLEN answer and the captured not-found one."""
     orlen = json.loads((DATA / "search-nip.7740001454.ORLEN.2026-09-24.json").read_text(encoding="utf-8"))
     missing = json.loads((DATA / "search-nip.9999999982.NOT-FOUND.2026-09-24.json").read_text(encoding="utf-8"))
-    api = JsonStandin(not_found={"code": "WL-190", "message": "Niepoprawne żądanie."})
+    api = WhitelistStandin(**options).add(orlen_subject())
     api.route("GET", f"/api/search/nip/{ORLEN_NIP}", body=lambda q: (200, orlen) if q.get("date") else (400, {"code": "WL-101", "message": "Pole 'data' nie może być puste."}))  # fmt: skip
     api.route("GET", "/api/search/nip/5252344078", 200, missing)
     return api

@@ -1,7 +1,10 @@
 """EU VIES VAT number check (SOAP ``checkVatService`` through zeep), no ORM.
 
-:func:`check` answers a :class:`Result`; a VIES fault (``MS_UNAVAILABLE``, ``INVALID_INPUT``...)
-or a transport problem raises :class:`ViesError` with its ``code``.
+:meth:`Client.check` asks ``checkVatApprox`` (``checkVat`` plus the consultation number,
+``requestIdentifier``, which VIES gives when the requester's own VAT number is sent) and
+answers a :class:`Result`; a VIES fault (``MS_UNAVAILABLE``, ``INVALID_INPUT``...) or a
+transport problem raises :class:`ViesError` with its ``code``. :data:`TRANSIENT` lists the
+codes that say nothing about the number: VIES or a member state could not answer now.
 """
 
 import copy
@@ -28,6 +31,16 @@ MEMBER_STATES = {
     "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI",
 }  # fmt: skip
 UNDISCLOSED = "---"
+# Faults that say "not now" (the WSDL's list, the *_TIME variants of the test service, and
+# our own transport failures): the same question may be asked again later.
+MEMBER_STATE_FAULTS = {"MS_UNAVAILABLE", "MS_MAX_CONCURRENT_REQ", "MS_MAX_CONCURRENT_REQ_TIME"}
+TRANSIENT = MEMBER_STATE_FAULTS | {
+    "GLOBAL_MAX_CONCURRENT_REQ",
+    "GLOBAL_MAX_CONCURRENT_REQ_TIME",
+    "SERVICE_UNAVAILABLE",
+    "TIMEOUT",
+    "UNREACHABLE",
+}
 
 
 class ViesError(Exception):
@@ -44,7 +57,8 @@ class Result:
     valid: bool
     name: str
     address: str
-    request_date: str
+    request_date: str  # YYYY-MM-DD, the day VIES answered (its own calendar)
+    request_identifier: str = ""  # the consultation number; "" without a requester
 
 
 def split_vat(vat, country_code=None):
@@ -92,18 +106,25 @@ class Client:
             "{urn:ec.europa.eu:taxud:vies:services:checkVat}checkVatBinding", service_url
         )
 
-    def check(self, country_code, vat_number):
+    def check(self, country_code, vat_number, requester=None):
+        """The answer of ``checkVatApprox`` for a number; ``requester`` is the asking
+        company's own ``(prefix, number)``, which makes VIES give a consultation number."""
         from zeep.exceptions import Fault
         from zeep.exceptions import TransportError
         from zeep.exceptions import XMLSyntaxError
 
         pace(self.service_url, self.min_interval)
         self.requests_made += 1
+        arguments = {"countryCode": country_code, "vatNumber": vat_number}
+        if requester:
+            arguments.update(requesterCountryCode=requester[0], requesterVatNumber=requester[1])
         try:
-            answer = self.service.checkVat(countryCode=country_code, vatNumber=vat_number)
+            answer = self.service.checkVatApprox(**arguments)
         except Fault as exc:
             raise ViesError((exc.message or "FAULT").strip()) from exc
         except TransportError as exc:
+            if 300 <= exc.status_code < 400:
+                raise ViesError("REDIRECT", f"HTTP {exc.status_code}") from exc
             raise ViesError("SERVICE_UNAVAILABLE", f"HTTP {exc.status_code}") from exc
         except requests.Timeout as exc:
             raise ViesError("TIMEOUT", str(exc)) from exc
@@ -111,15 +132,18 @@ class Client:
             raise ViesError("UNREACHABLE", str(exc)) from exc
         except (XMLSyntaxError, ValueError) as exc:
             raise ViesError("MALFORMED", str(exc)) from exc
-        name = (answer.name or "").strip()
-        address = (answer.address or "").strip()
+        name = (answer.traderName or "").strip()
+        address = (answer.traderAddress or "").strip()
         return Result(
-            country_code=answer.countryCode,
-            vat_number=answer.vatNumber,
+            country_code=answer.countryCode or country_code,
+            # VIES leaves the number empty in some "invalid" answers
+            vat_number=answer.vatNumber or vat_number,
             valid=bool(answer.valid),
             name="" if name == UNDISCLOSED else name,
             address="" if address == UNDISCLOSED else address,
-            request_date=str(answer.requestDate or ""),
+            # "2024-02-09+01:00" (kept as text by zeep) or a date
+            request_date=str(answer.requestDate or "")[:10],
+            request_identifier=(answer.requestIdentifier or "").strip(),
         )
 
 
