@@ -52,11 +52,10 @@ class CrmClientChannelMixin(models.AbstractModel):
         raise NotImplementedError
 
     @api.model
-    def _channel_kind_label(self):
-        raise NotImplementedError
-
-    @api.model
-    def _channel_kind_plural(self):
+    def _channel_message(self, message, **params):
+        """The translated sentence ``message`` ("several_contacts", "several_primary",
+        "duplicate", "duplicate_here", "locked", "logged_lock", "logged_unlock") for this kind
+        of line: whole sentences, so that each language words the kind its own way."""
         raise NotImplementedError
 
     @api.model
@@ -106,22 +105,12 @@ class CrmClientChannelMixin(models.AbstractModel):
         value_field = self._channel_value_field
         if value_field in vals:
             if len(self.partner_id) > 1:
-                raise ValidationError(
-                    self.env._(
-                        "%(kind)s lines of several contacts cannot get the same value at once.",
-                        kind=self._channel_kind_label(),
-                    )
-                )
+                raise ValidationError(self._channel_message("several_contacts"))
             self._channel_prepare_value(vals, self.partner_id)
             self._channel_check_duplicates([{**vals, "partner_id": self.partner_id.id}] * len(self), exclude=self)
         if vals.get("is_primary"):
             if len(self) > 1:
-                raise ValidationError(
-                    self.env._(
-                        "Only one %(kind)s line per contact can be the primary one.",
-                        kind=self._channel_kind_label().lower(),
-                    )
-                )
+                raise ValidationError(self._channel_message("several_primary"))
             self._channel_release_primary(self.partner_id, exclude=self)
         lock_changes = {line: line.locked for line in self} if "locked" in vals else {}
         res = super().write(vals)
@@ -252,21 +241,14 @@ class CrmClientChannelMixin(models.AbstractModel):
 
     @api.model
     def _channel_duplicate_message(self, value, partner=None):
-        return self.env._(
-            "%(value)s is already one of the %(kind)s of %(partner)s.",
-            value=value,
-            kind=self._channel_kind_plural().lower(),
-            partner=partner.display_name if partner else self.env._("this contact"),
-        )
+        if partner:
+            return self._channel_message("duplicate", value=value, partner=partner.display_name)
+        return self._channel_message("duplicate_here", value=value)
 
     def _channel_locked_message(self):
         self.ensure_one()
-        return self.env._(
-            "The %(kind)s %(value)s of %(partner)s is locked: it cannot be changed or deleted. "
-            "Ask a lock manager to unlock it first.",
-            kind=self._channel_kind_label().lower(),
-            value=self[self._channel_value_field],
-            partner=self.partner_id.display_name,
+        return self._channel_message(
+            "locked", value=self[self._channel_value_field], partner=self.partner_id.display_name
         )
 
     def _channel_merging(self):
@@ -304,16 +286,8 @@ class CrmClientChannelMixin(models.AbstractModel):
 
     def _channel_log_lock(self, locked):
         for line in self:
-            body = (
-                self.env._(
-                    "%(kind)s %(value)s locked.", kind=line._channel_kind_label(), value=line[line._channel_value_field]
-                )
-                if locked
-                else self.env._(
-                    "%(kind)s %(value)s unlocked.",
-                    kind=line._channel_kind_label(),
-                    value=line[line._channel_value_field],
-                )
+            body = line._channel_message(
+                "logged_lock" if locked else "logged_unlock", value=line[line._channel_value_field]
             )
             line.partner_id.sudo()._message_log(body=body, author_id=self.env.user.partner_id.id)
 
@@ -328,12 +302,7 @@ class CrmClientChannelMixin(models.AbstractModel):
             partner_id = vals.get("partner_id")
             if vals.get("is_primary"):
                 if partner_id in claimed:
-                    raise ValidationError(
-                        self.env._(
-                            "Only one %(kind)s line per contact can be the primary one.",
-                            kind=self._channel_kind_label().lower(),
-                        )
-                    )
+                    raise ValidationError(self._channel_message("several_primary"))
                 claimed.add(partner_id)
             elif partner_id not in has_primary and partner_id not in claimed and not vals.get("is_mobile"):
                 vals["is_primary"] = True

@@ -24,12 +24,27 @@ class CrmClientEmail(models.Model):
     ]
 
     @api.model
-    def _channel_kind_plural(self):
-        return self.env._("Emails")
-
-    @api.model
-    def _channel_kind_label(self):
-        return self.env._("Email")
+    def _channel_message(self, message, **params):
+        _ = self.env._
+        if message == "several_contacts":
+            return _("Email addresses of several contacts cannot get the same value at once.")
+        if message == "several_primary":
+            return _("Only one email address per contact can be the primary one.")
+        if message == "duplicate":
+            return _("%(value)s is already one of the emails of %(partner)s.", **params)
+        if message == "duplicate_here":
+            return _("%(value)s is already one of the emails of this contact.", **params)
+        if message == "locked":
+            return _(
+                "The email %(value)s of %(partner)s is locked: it cannot be changed or deleted. "
+                "Ask a lock manager to unlock it first.",
+                **params,
+            )
+        if message == "logged_lock":
+            return _("Email %(value)s locked.", **params)
+        if message == "logged_unlock":
+            return _("Email %(value)s unlocked.", **params)
+        raise KeyError(message)
 
     @api.model
     def _channel_normalize(self, value, partner):

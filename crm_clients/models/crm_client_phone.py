@@ -64,12 +64,27 @@ class CrmClientPhone(models.Model):
             line.whatsapp_url = f"https://wa.me/{digits}" if line.is_whatsapp and line.is_valid and digits else False
 
     @api.model
-    def _channel_kind_plural(self):
-        return self.env._("Phones")
-
-    @api.model
-    def _channel_kind_label(self):
-        return self.env._("Phone")
+    def _channel_message(self, message, **params):
+        _ = self.env._
+        if message == "several_contacts":
+            return _("Phone numbers of several contacts cannot get the same value at once.")
+        if message == "several_primary":
+            return _("Only one phone number per contact can be the primary one.")
+        if message == "duplicate":
+            return _("%(value)s is already one of the phones of %(partner)s.", **params)
+        if message == "duplicate_here":
+            return _("%(value)s is already one of the phones of this contact.", **params)
+        if message == "locked":
+            return _(
+                "The phone %(value)s of %(partner)s is locked: it cannot be changed or deleted. "
+                "Ask a lock manager to unlock it first.",
+                **params,
+            )
+        if message == "logged_lock":
+            return _("Phone %(value)s locked.", **params)
+        if message == "logged_unlock":
+            return _("Phone %(value)s unlocked.", **params)
+        raise KeyError(message)
 
     @api.model
     def _channel_country(self, partner):

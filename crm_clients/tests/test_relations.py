@@ -126,7 +126,7 @@ class TestRelations(CrmClientsCase):
             )
 
     def test_symmetric_type_has_one_wording(self):
-        self.assertEqual(self.partner_type.name_inverse, "Partner")
+        self.assertEqual(self.partner_type.name_inverse, "Business Partner")
         self.assertEqual(
             len(self.env["crm.client.relation.type.selection"].search([("type_id", "=", self.partner_type.id)])), 1
         )
@@ -136,7 +136,7 @@ class TestRelations(CrmClientsCase):
         sides = self.Side.search(
             [("type_id", "=", self.partner_type.id), ("this_partner_id", "in", (self.alpha | self.beta).ids)]
         )
-        self.assertEqual(set(sides.type_selection_id.mapped("name")), {"Partner"})
+        self.assertEqual(set(sides.type_selection_id.mapped("name")), {"Business Partner"})
 
     def test_smart_button_action(self):
         action = self.alpha.action_view_client_relations()

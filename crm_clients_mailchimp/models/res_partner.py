@@ -1,13 +1,15 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+# Labels of their own (not core's "Pending" / "Archived", which are about Odoo's records):
+# each one says what the contact is in the Mailchimp audience.
 STATUSES = [
     ("not_synced", "Not Synced"),
     ("subscribed", "Subscribed"),
     ("unsubscribed", "Unsubscribed"),
     ("cleaned", "Cleaned"),
-    ("pending", "Pending"),
-    ("archived", "Archived"),
+    ("pending", "Awaiting Confirmation"),
+    ("archived", "Archived in Mailchimp"),
 ]
 
 
