@@ -2,7 +2,7 @@
 #   make run   - Odoo with every crm_clients addon and demo data on http://127.0.0.1:8069
 #   make test  - every test of every addon and of tests/, one summary, non-zero on failure
 SHELL := /bin/bash
-.PHONY: run test bench lint stop-db clean
+.PHONY: run test bench lint dist stop-db clean
 
 run:
 	@bash tools/run.sh
@@ -15,6 +15,10 @@ bench:
 
 lint:
 	@bash tools/lint.sh
+
+# One wheel per addon and the meta distribution, into dist/ (setup/README.md).
+dist:
+	@bash tools/dist.sh
 
 stop-db:
 	@bash tools/stop_db.sh

@@ -3,12 +3,14 @@
     "summary": "Turn contacts into complete client records: status board, stars, types, workspace, "
     "Polish tax IDs, client numbers and external references",
     "version": "18.0.1.1.0",
+    "development_status": "Beta",
     "category": "Sales/CRM",
     "author": "crm_clients contributors",
+    "maintainers": ["crm-clients"],
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
-    "depends": ["contacts", "mail", "utm", "phone_validation"],
-    "external_dependencies": {"python": ["python-stdnum"]},
+    "depends": ["contacts", "mail", "utm", "phone_validation", "base_import"],
+    "external_dependencies": {"python": ["phonenumbers", "python-stdnum", "requests"]},
     "data": [
         "security/crm_clients_groups.xml",
         "security/ir.model.access.csv",
@@ -18,6 +20,7 @@
         "data/crm_client_relation_type_data.xml",
         "data/ir_sequence_data.xml",
         "data/crm_client_change_data.xml",
+        "data/crm_client_merge_data.xml",
         "wizards/crm_client_merge_wizard_views.xml",
         "wizards/crm_client_registry_wizard_views.xml",
         "wizards/crm_client_add_views.xml",
@@ -30,6 +33,8 @@
         "views/crm_client_group_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_client_data_quality_views.xml",
+        "views/crm_client_merge_views.xml",
+        "views/res_config_settings_merge_views.xml",
         "views/crm_clients_menus.xml",
     ],
     "demo": [
@@ -48,5 +53,6 @@
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "application": True,
+    "images": ["static/description/kanban.png", "static/description/form.png", "static/description/timeline.png"],
     "installable": True,
 }

@@ -1,9 +1,11 @@
 {
     "name": "CRM Clients: Invoicing bridge",
     "summary": "Glue between CRM Clients and Invoicing: client types from invoices, billing entities on invoices",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
+    "development_status": "Beta",
     "category": "Hidden",
     "author": "crm_clients contributors",
+    "maintainers": ["crm-clients"],
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients", "account"],

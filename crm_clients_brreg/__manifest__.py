@@ -1,9 +1,11 @@
 {
     "name": "CRM Clients: Norway (Brønnøysund)",
     "summary": "Update Norwegian clients from Enhetsregisteret (Brønnøysund Register Centre)",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
+    "development_status": "Beta",
     "category": "Sales/CRM",
     "author": "crm_clients contributors",
+    "maintainers": ["crm-clients"],
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients"],

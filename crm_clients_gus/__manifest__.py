@@ -1,13 +1,15 @@
 {
     "name": "CRM Clients: GUS registry",
     "summary": "Fill and refresh clients from the Polish GUS registry (BIR 1.1)",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
+    "development_status": "Beta",
     "category": "Sales/CRM",
     "author": "crm_clients contributors",
+    "maintainers": ["crm-clients"],
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients"],
-    "external_dependencies": {"python": ["zeep"]},
+    "external_dependencies": {"python": ["requests", "zeep"]},
     "data": [
         "data/res_country_state_data.xml",
         "data/ir_cron_data.xml",

@@ -1,9 +1,11 @@
 {
     "name": "CRM Clients: Mailchimp",
     "summary": "Two-way sync of clients with a Mailchimp audience",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
+    "development_status": "Beta",
     "category": "Marketing",
     "author": "crm_clients contributors",
+    "maintainers": ["crm-clients"],
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients"],

@@ -1,13 +1,15 @@
 {
     "name": "CRM Clients: PEPPOL status",
     "summary": "PEPPOL registration status of clients (SML/SMP lookup)",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
+    "development_status": "Beta",
     "category": "Sales/CRM",
     "author": "crm_clients contributors",
+    "maintainers": ["crm-clients"],
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients"],
-    "external_dependencies": {"python": ["dnspython", "urllib3", "certifi"]},
+    "external_dependencies": {"python": ["certifi", "dnspython", "python-stdnum", "urllib3"]},
     "data": [
         "data/ir_cron_data.xml",
         "data/ir_actions_server_data.xml",

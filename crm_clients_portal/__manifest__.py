@@ -1,9 +1,11 @@
 {
     "name": "CRM Clients: Portal",
     "summary": "Shared client documents on the portal, self-registration creating a client",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
+    "development_status": "Beta",
     "category": "Hidden",
     "author": "crm_clients contributors",
+    "maintainers": ["crm-clients"],
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients", "portal", "auth_signup"],

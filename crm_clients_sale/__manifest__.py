@@ -1,9 +1,11 @@
 {
     "name": "CRM Clients: Sales bridge",
     "summary": "Quotations and orders of a client propose its default billing entity as invoice address",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
+    "development_status": "Beta",
     "category": "Hidden",
     "author": "crm_clients contributors",
+    "maintainers": ["crm-clients"],
     "website": "https://github.com/crm-clients/crm_clients",
     "license": "LGPL-3",
     "depends": ["crm_clients", "sale"],

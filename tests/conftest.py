@@ -60,8 +60,11 @@ class Session:
         return self.models.execute_kw(self.server.db, self.uid, self.password, model, method, list(args), kwargs)
 
 
-def start_server(database, workers=0, new_session=False):
+def start_server(database, workers=0, new_session=False, replica=None):
+    """``replica``: (host, port) of a read-only replica of the database server, given to
+    Odoo as ``--db_replica_host`` / ``--db_replica_port`` (tests/test_replica.py)."""
     port = free_port()
+    replica_options = ["--db_replica_host", replica[0], "--db_replica_port", str(replica[1])] if replica else []
     log = open(ROOT / ".local" / "logs" / f"e2e-server-{database}-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
@@ -81,6 +84,7 @@ def start_server(database, workers=0, new_session=False):
             "0",
             "--log-level",
             "info",
+            *replica_options,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

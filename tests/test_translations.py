@@ -78,11 +78,13 @@ SAME_IN_BOTH = {
 NOT_CORE_WORDING = {
     "pl": {
         "Open": "core: 'Otwarta', the state of a thread; ours: the button that opens a document",
+        "Run": "core: 'Uruchom', the verb; ours: a background merge run (Przebieg)",
         "Test": "core (base_import): the button testing an import; ours: the test environment / zone",
     },
     "es": {
         "Invoicing": "core (base): the app 'Facturación / Contabilidad'; ours: an address used for invoicing",
         "France SIRENE": "core (account_edi_ubl_cii): 'Francia - SIRET', the other French identifier",
+        "Run": "core: 'Ejecutar', the verb; ours: a background merge run (Ejecución)",
         "Test": "core (base_import): 'Probar', the button testing an import; ours: the test environment / zone",
     },
 }
@@ -332,3 +334,19 @@ def test_msgfmt_accepts(addon, lang):
     )
     assert result.returncode == 0, result.stderr
     assert "fuzzy" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in ROOT.glob("crm_clients*/**/*.py") if "/tests/" not in p.as_posix()),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_odoo_can_extract_the_terms_of_every_file(path):
+    """Odoo's export reads each file with babel, as here; one call it cannot read (an
+    f-string among the arguments of ``_``: babel evaluates it) loses every term of the
+    whole file from the template, silently."""
+    from babel.messages import extract
+
+    with path.open("rb") as source:
+        terms = list(extract.extract("python", source, keywords={"_": None, "_lt": None}))
+    assert all(isinstance(term[1], (str, tuple)) for term in terms)

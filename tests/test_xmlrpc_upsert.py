@@ -1,18 +1,24 @@
 """client_upsert over real XML-RPC, the HTTP API with a user API key, and concurrent
 upserts of the same references against a multi-worker server."""
 
+import contextlib
+import http.client
 import json
-import subprocess
-import sys
+import socket
 import threading
 import urllib.error
 import urllib.request
+import xmlrpc.client
 
+import psycopg2
 import pytest
 
+from .bench import fuzz_http
 from .conftest import CONFIG
 from .conftest import ODOO_BIN
+from .conftest import fault_of
 from .conftest import start_server
+from .openapi_check import check_answer
 
 
 def test_upsert_over_xmlrpc(admin):
@@ -50,27 +56,15 @@ def test_upsert_needs_rights(live_odoo):
 
 
 @pytest.fixture(scope="module")
-def api_key(live_odoo):
-    """A user API key for the admin, made the way a person makes one (Odoo's own
-    generator), through `odoo-bin shell` on the served database."""
-    script = (
-        "import datetime\n"
-        "admin = env.ref('base.user_admin')\n"
-        "key = env['res.users.apikeys'].with_user(admin)._generate("
-        "'rpc', 'e2e tests', datetime.date.today() + datetime.timedelta(days=1))\n"
-        "env.cr.commit()\n"
-        "print('APIKEY=' + key)\n"
-    )
-    output = subprocess.run(
-        [sys.executable, str(ODOO_BIN), "shell", "-c", CONFIG, "-d", live_odoo.db, "--no-http", "--log-level", "warn"],
-        input=script,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    ).stdout
-    [key] = [line.split("=", 1)[1] for line in output.splitlines() if line.startswith("APIKEY=")]
-    return key
+def fuzz_setup(live_odoo):
+    """API keys of an administrator, an integrator of the main company and an employee
+    without rights on contacts, made with Odoo's own generator (see fuzz_http.prepare)."""
+    return fuzz_http.prepare(live_odoo.db, CONFIG, ODOO_BIN)
+
+
+@pytest.fixture(scope="module")
+def api_key(fuzz_setup):
+    return fuzz_setup["keys"]["admin"]
 
 
 def post(url, body, key=None, raw=None):
@@ -81,9 +75,11 @@ def post(url, body, key=None, raw=None):
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
+            status, answer, headers = response.status, json.loads(response.read()), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        status, answer, headers = error.code, json.loads(error.read()), error.headers
+    check_answer(API, "POST", status, answer, headers)
+    return status, answer
 
 
 def test_http_api(live_odoo, api_key):
@@ -104,6 +100,47 @@ def test_http_api(live_odoo, api_key):
     assert status == 400 and body["error"]["code"] == "malformed_body"
     status, body = post(url, {"customers": []}, api_key)
     assert status == 400 and body["error"]["code"] == "malformed_body"
+
+
+def test_http_api_bad_rows(live_odoo, api_key):
+    """Rows the database would refuse fail alone (200, the others saved); when every row
+    is refused the answer is 422 with each row's reason, and nothing is saved. A created
+    client names the clients it likely duplicates."""
+    url = f"{live_odoo.url}{API}"
+    offset = len(live_odoo.log_text())
+    clients = [
+        {"external_ref": "HTTP-BAD-1", "name": "Saved", "vat": "PL 952-345-67-86", "is_company": True},
+        {"external_ref": "HTTP-BAD-2", "name": "Bad country", "country_id": 999999},
+        {"external_ref": "HTTP-BAD-3", "name": "Out of range", "color": 2**40},
+        {"external_ref": "HTTP-BAD-4"},
+        ["not", "a", "client"],
+        {"external_ref": "HTTP-BAD-5", "name": "Bad type", "is_company": "yes"},
+        {"external_ref": "HTTP-BAD-6", "name": "Bad choice", "type": "bogus"},
+        {"external_ref": "HTTP-BAD-7", "name": "Too long", "city": "x" * 1001},
+        {"external_ref": "HTTP-BAD-8", "name": "Same tax ID", "vat": "PL9523456786", "is_company": True},
+    ]
+    status, body = post(url, {"clients": clients}, api_key)
+    results = body["results"]
+    assert status == 200 and [("id" in r) for r in results] == [True, *[False] * 7, True], results
+    # created in the same call with the same tax ID: each names the other
+    assert results[0]["possible_duplicate_ids"] == [results[8]["id"]], results
+    assert results[8]["possible_duplicate_ids"] == [results[0]["id"]], results
+    for result, fragment in zip(
+        results[1:8],
+        ["Unknown Country id 999999", "color must be between", "name is required", "dictionary",
+         "is_company must be true or false", "bogus is not a valid value for type", "city is longer than 1000"],
+        strict=True,
+    ):  # fmt: skip
+        assert fragment in result["error"], (fragment, result)
+    status, body = post(url, {"clients": clients[1:8]}, api_key)
+    assert status == 422 and all("error" in r for r in body["results"]), body
+    status, body = post(url, {"clients": []}, api_key)
+    assert (status, body) == (200, {"results": []})
+    refs = [f"HTTP-BAD-{i}" for i in range(2, 8)]
+    with psycopg2.connect(dbname=live_odoo.db) as db, db.cursor() as cr:
+        cr.execute("SELECT count(*) FROM res_partner WHERE external_ref = ANY(%s)", [refs])
+        assert cr.fetchone()[0] == 0, "nothing of a refused row was saved"
+    assert not server_errors(live_odoo, offset)
 
 
 def test_concurrent_upserts_never_create_two_clients(live_odoo):
@@ -187,9 +224,257 @@ def test_merge_over_xmlrpc(live_odoo, admin):
     assert preview["moved"]["crm.client.email"] == 1 and preview["moved"]["crm.client.phone"] == 1
     assert admin.call("res.partner", "search_count", [("id", "in", [source1, source2])]) == 2
     merged = admin.call("res.partner", "client_merge", [source1, source2], target)
-    assert merged == preview
+    summary = ("target_id", "merged_ids", "moved")
+    assert {key: merged[key] for key in summary} == {key: preview[key] for key in summary}
     assert admin.call("res.partner", "search_count", [("id", "in", [source1, source2])]) == 0
     [row] = admin.call("res.partner", "read", [target], ["email_ids", "phone_ids", "external_ref"])
     assert len(row["email_ids"]) == 1 and len(row["phone_ids"]) == 1 and row["external_ref"] == "MRG-T"
     [again] = admin.call("res.partner", "client_upsert", [{"external_ref": "MRG-S2", "name": "Merge Target"}])
     assert again == {"external_ref": "MRG-S2", "id": target, "created": False}
+
+
+API = "/crm_clients/api/v1/clients/upsert"
+MB = 1024 * 1024
+
+
+def call_api(live_odoo, method, body=b"", headers=None):
+    """(status, headers, parsed JSON answer) of a raw request to the HTTP API."""
+    connection = http.client.HTTPConnection("127.0.0.1", live_odoo.port, timeout=120)
+    try:
+        connection.request(method, API, body=body, headers=headers or {})
+        response = connection.getresponse()
+        raw = response.read()
+    finally:
+        connection.close()
+    assert response.getheader("Content-Type", "").startswith("application/json"), (response.status, raw[:300])
+    answer = json.loads(raw)
+    check_answer(API, method, response.status, answer, response.headers)
+    return response.status, response, answer
+
+
+def server_errors(live_odoo, offset):
+    log = live_odoo.log_text()[offset:]
+    return [line for line in log.splitlines() if " ERROR " in line or "Traceback" in line]
+
+
+def test_http_api_every_refusal_is_json(live_odoo, fuzz_setup):
+    keys = fuzz_setup["keys"]
+    json_type = {"Content-Type": "application/json"}
+    admin = {"Authorization": f"Bearer {keys['admin']}", **json_type}
+    offset = len(live_odoo.log_text())
+    too_many = json.dumps({"clients": [{"external_ref": f"MANY-{i}"} for i in range(1001)]}).encode()
+    cases = [
+        ("GET", b"", admin, 405, "method_not_allowed"),
+        ("PUT", b"{}", admin, 405, "method_not_allowed"),
+        ("POST", b'{"clients": []}', json_type, 401, "unauthorized"),
+        ("POST", b'{"clients": []}', {"Authorization": "Bearer not-a-key", **json_type}, 401, "unauthorized"),
+        ("POST", b'{"clients": []}', {"Authorization": "Basic YWRtaW46YWRtaW4=", **json_type}, 401, "unauthorized"),
+        (
+            "POST",
+            b"clients=x",
+            {**admin, "Content-Type": "application/x-www-form-urlencoded"},
+            415,
+            "unsupported_media_type",
+        ),
+        ("POST", b"{}", {**admin, "Content-Type": "text/plain"}, 415, "unsupported_media_type"),
+        ("POST", b'{"clients": [{"name": "\xff"}]}', admin, 400, "invalid_encoding"),
+        ("POST", b'{"clients": [{"external_ref": "\\ud800"}]}', admin, 400, "invalid_encoding"),
+        ("POST", b"[" * 33 + b"]" * 33, admin, 400, "too_deep"),
+        ("POST", b"[" * 200000 + b"]" * 200000, admin, 400, "too_deep"),
+        ("POST", b"{not json", admin, 400, "malformed_body"),
+        ("POST", b"", admin, 400, "malformed_body"),
+        ("POST", b'{"clients": [{"external_ref": "NAN-1", "partner_latitude": NaN}]}', admin, 400, "malformed_body"),
+        ("POST", b"[]", admin, 400, "malformed_body"),
+        ("POST", b'{"clients": {}}', admin, 400, "malformed_body"),
+        ("POST", too_many, admin, 413, "too_many_records"),
+        (
+            "POST",
+            b'{"clients": [{"external_ref": "READER-1", "name": "No"}]}',
+            {"Authorization": f"Bearer {keys['reader']}", **json_type},
+            403,
+            "forbidden",
+        ),
+    ]
+    for method, body, headers, expected, code in cases:
+        status, response, answer = call_api(live_odoo, method, body, headers)
+        assert (status, answer["error"]["code"]) == (expected, code), (method, body[:60], answer)
+        assert answer["error"]["message"], answer
+        if status == 405:
+            assert response.getheader("Allow") == "POST"
+        if status == 401:
+            assert response.getheader("WWW-Authenticate") == "Bearer"
+    assert not server_errors(live_odoo, offset)
+
+
+def test_http_api_nesting_limit_is_32_levels(live_odoo, api_key):
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    # {"clients": [{"deep": [[...]]}]}: 3 levels, then the value's 29 → 32 in all
+    body = '{"clients": [{"external_ref": "DEEP-1", "name": "Deep", "deep": ' + "[" * 29 + "]" * 29 + "}]}"
+    status, _response, answer = call_api(live_odoo, "POST", body.encode(), headers)
+    # parsed and checked: its only row is refused, so 422
+    assert status == 422 and "Unknown field deep" in answer["results"][0]["error"], answer
+    body = '{"clients": [{"external_ref": "DEEP-1", "name": "Deep", "deep": ' + "[" * 30 + "]" * 30 + "}]}"
+    status, _response, answer = call_api(live_odoo, "POST", body.encode(), headers)
+    assert (status, answer["error"]["code"]) == (400, "too_deep")
+
+
+def test_http_api_body_size_is_checked_before_reading(live_odoo, api_key):
+    offset = len(live_odoo.log_text())
+    # A Content-Length over 5 MB, and only the first bytes sent: the answer comes at once,
+    # so the server did not wait for (nor read) the body.
+    head = (
+        f"POST {API} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {api_key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {5 * MB + 1}\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", live_odoo.port), timeout=20) as sock:
+        sock.sendall(head.encode() + b'{"clients": [')
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert b" 413 " in status_line, answer[:300]
+    assert json.loads(rest.partition(b"\r\n\r\n")[2])["error"]["code"] == "body_too_large"
+    # Chunked, without Content-Length: read up to the limit, not further.
+    connection = http.client.HTTPConnection("127.0.0.1", live_odoo.port, timeout=120)
+    try:
+        headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        # the server may answer before the last chunk: the answer is waiting all the same
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.request("POST", API, body=iter([b" " * MB] * 5 + [b" " * 1024]), headers=headers)
+        response = connection.getresponse()
+        assert response.status == 413, response.status
+        assert json.loads(response.read())["error"]["code"] == "body_too_large"
+    finally:
+        connection.close()
+    # Just under the limit, chunked or not: served.
+    padding = 5 * MB - 200
+    body = json.dumps({"clients": [{"external_ref": "BIG-1", "name": "Big", "comment": "x" * padding}]}).encode()
+    assert len(body) <= 5 * MB
+    status, _response, answer = call_api(
+        live_odoo, "POST", body, {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    )
+    assert status == 200 and answer["results"][0]["created"] is True, answer
+    connection = http.client.HTTPConnection("127.0.0.1", live_odoo.port, timeout=120)
+    try:
+        connection.request("POST", API, body=iter([body[:MB], body[MB:]]), headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200 and json.loads(response.read())["results"][0]["created"] is False
+    finally:
+        connection.close()
+    assert not server_errors(live_odoo, offset)
+
+
+def test_rows_the_database_refuses_over_json_rpc(live_odoo, fuzz_setup):
+    """JSON-RPC carries what XML-RPC cannot (2**40, NaN, unpaired surrogates, NUL): each
+    such row gets its error, the good ones are saved."""
+    offset = len(live_odoo.log_text())
+    rows = [
+        {"external_ref": "JR-1", "name": "Good before"},
+        {"external_ref": "JR-2", "name": "Huge", "color": 2**40},
+        {"external_ref": "JR-3", "name": "Not a number", "partner_latitude": float("nan")},
+        {"external_ref": "JR-4", "name": "Surrogate \ud800"},
+        {"external_ref": "JR-5", "name": "NUL \x00"},
+        {"external_ref": "JR-6"},
+        {"external_ref": "JR-7", "name": "Bad country", "country_id": 999999},
+        ["a", "list"],
+        "a string",
+        None,
+        5,
+        {"external_ref": "JR-8", "name": "Good after"},
+    ]
+    call = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "id": 1,
+        "params": {
+            "service": "object",
+            "method": "execute_kw",
+            "args": [
+                live_odoo.db,
+                fuzz_setup["uids"]["admin"],
+                fuzz_setup["keys"]["admin"],
+                "res.partner",
+                "client_upsert",
+                [rows],
+            ],
+        },
+    }
+    request = urllib.request.Request(
+        f"{live_odoo.url}/jsonrpc", data=json.dumps(call).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        results = json.loads(response.read())["result"]
+    assert [("id" in r, r["external_ref"]) for r in results] == [
+        (True, "JR-1"),
+        (False, "JR-2"),
+        (False, "JR-3"),
+        (False, "JR-4"),
+        (False, "JR-5"),
+        (False, "JR-6"),
+        (False, "JR-7"),
+        (False, False),
+        (False, False),
+        (False, False),
+        (False, False),
+        (True, "JR-8"),
+    ]
+    assert "color must be between" in results[1]["error"]
+    assert "partner_latitude must be a finite number" in results[2]["error"]
+    assert "cannot be stored" in results[3]["error"] and "cannot be stored" in results[4]["error"]
+    assert "name is required" in results[5]["error"]
+    assert "Unknown Country id 999999 for country_id" in results[6]["error"]
+    assert not server_errors(live_odoo, offset)
+
+
+def test_rows_limit_over_xmlrpc(admin):
+    message = fault_of(
+        admin.call, "res.partner", "client_upsert", [{"external_ref": f"LIMIT-{i}", "name": "L"} for i in range(1001)]
+    )
+    assert "at most 1000 records" in message
+    assert admin.call("res.partner", "search_count", [("external_ref", "=like", "LIMIT-%")]) == 0
+    results = admin.call(
+        "res.partner", "client_upsert", [{"external_ref": f"LIMIT-{i}", "name": "L"} for i in range(1000)]
+    )
+    assert len(results) == 1000 and all(r["created"] for r in results)
+    with pytest.raises(xmlrpc.client.Fault, match="list of records"):
+        admin.call("res.partner", "client_upsert", {"external_ref": "LIMIT-X"})
+
+
+def test_serialization_failures_are_replayed_then_answered_busy(live_odoo, api_key):
+    """A serialization failure is never one row's error: Odoo replays the request, and
+    when every try fails the API answers 503 in JSON and keeps nothing of the request.
+    The failure is PostgreSQL's own (SQLSTATE 40001), raised here by a trigger."""
+    db = psycopg2.connect(dbname=live_odoo.db)
+    db.autocommit = True
+    with db.cursor() as cr:
+        cr.execute(
+            """CREATE FUNCTION crm_test_busy() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN
+                   IF NEW.external_ref = 'BUSY-1' THEN
+                       RAISE EXCEPTION 'concurrent update' USING ERRCODE = '40001';
+                   END IF;
+                   RETURN NEW;
+               END $$;
+               CREATE TRIGGER crm_test_busy BEFORE INSERT OR UPDATE ON res_partner
+                   FOR EACH ROW EXECUTE FUNCTION crm_test_busy();"""
+        )
+    try:
+        offset = len(live_odoo.log_text())
+        body = {"clients": [{"external_ref": "BUSY-0", "name": "Fine"}, {"external_ref": "BUSY-1", "name": "Busy"}]}
+        status, response, answer = call_api(
+            live_odoo,
+            "POST",
+            json.dumps(body).encode(),
+            {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+        )
+        assert (status, answer["error"]["code"]) == (503, "busy"), answer
+        assert response.getheader("Retry-After") == "1"
+        # Odoo tried 5 times (4 replays logged), the fifth answered by the API
+        assert live_odoo.log_text()[offset:].count("SERIALIZATION_FAILURE") == 4, "replayed, never a row's error"
+        with db.cursor() as cr:
+            cr.execute("SELECT count(*) FROM res_partner WHERE external_ref LIKE 'BUSY-%%'")
+            assert cr.fetchone()[0] == 0, "nothing of the request was kept"
+    finally:
+        with db.cursor() as cr:
+            cr.execute("DROP TRIGGER crm_test_busy ON res_partner; DROP FUNCTION crm_test_busy();")
+        db.close()

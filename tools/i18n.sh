@@ -8,15 +8,20 @@ cd "$(dirname "$0")/.."
 source tools/env.sh
 DB=${CRM_I18N_DB:-crm_clients_i18n}
 ADDONS=$(ls -d crm_clients*/ | tr -d / | paste -sd, -)
-if psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+# A database left half-installed by an earlier failure is made again.
+installed=$(psql -d "$DB" -Atc "SELECT count(*) FROM ir_module_module WHERE name = 'crm_clients' AND state = 'installed'" 2>/dev/null || echo 0)
+if [ "$installed" = 1 ]; then
     odoo_bin -d "$DB" -u "$ADDONS" --stop-after-init --log-level=warn
 else
+    dropdb --if-exists "$DB"
     odoo_bin -d "$DB" -i "$ADDONS,account_peppol,base_vat" --without-demo=all --stop-after-init --log-level=warn
 fi
 for addon in ${ADDONS//,/ }; do
     mkdir -p "$addon/i18n"
     new=$(mktemp --suffix=.pot)
     odoo_bin -d "$DB" --i18n-export="$new" --modules="$addon" --stop-after-init --log-level=warn
+    # An export without any term means the addon is not installed: never merge it.
+    grep -q '^msgid "[^"]' "$new" || { echo "No terms exported for $addon: is it installed in $DB?"; exit 1; }
     # keep the template untouched when only its dates changed
     if ! diff -q <(grep -v -e '-Date: ' "$new") <(grep -v -e '-Date: ' "$addon/i18n/$addon.pot" 2>/dev/null) >/dev/null; then
         cp "$new" "$addon/i18n/$addon.pot"

@@ -135,6 +135,18 @@ else
     tail -n 40 "$LOGS/install-live-fill.log" "$LOGS/install-live.log" 2>/dev/null
 fi
 
+# The addons as integrators install them: the wheels of `make dist` in a fresh virtualenv
+# next to Odoo, a database installed from them (no addons_path entry for this checkout)
+# and one test per addon by Odoo's own runner (tests/install/test_wheels.py); then a
+# database made with the previous release and some data, upgraded with this code
+# (tools/test_upgrade.sh, tests/install/test_upgrade.py).
+echo "== Wheels of make dist in a fresh virtualenv, installed into ${DB}_wheels"
+CRM_WHEELS_DB="${DB}_wheels" python -m pytest -p no:odoo -p no:cacheprovider -q \
+    --junitxml="$LOGS/pytest-wheels.xml" tests/install/test_wheels.py >"$LOGS/pytest-wheels.log" 2>&1
+grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-wheels.log" | tail -n 30
+echo "== Upgrade of a database made with the previous release (${DB}_upgrade)"
+bash tools/test_upgrade.sh "${DB}_upgrade" "$LOGS"
+
 echo "== Summary"
 python tools/summarize.py \
     "odoo:HTTP tests and tours (Odoo runner, Chromium):$LOGS/odoo-runner.log" \
@@ -142,4 +154,6 @@ python tools/summarize.py \
     "junit:pytest, crm_clients alone:$LOGS/pytest-core.xml" \
     "junit:pytest, with account_peppol:$LOGS/pytest-peppol.xml" \
     "junit:pytest, with CRM / Project / Calendar / Purchase / Repair:$LOGS/pytest-modules.xml" \
-    "junit:pytest, installed into existing partners:$LOGS/pytest-live.xml"
+    "junit:pytest, installed into existing partners:$LOGS/pytest-live.xml" \
+    "junit:pytest, installed from the wheels:$LOGS/pytest-wheels.xml" \
+    "junit:pytest, upgraded from the previous release:$LOGS/pytest-upgrade.xml"

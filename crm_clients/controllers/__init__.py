@@ -1,2 +1,3 @@
 from . import changes
 from . import crm_clients
+from . import resolve

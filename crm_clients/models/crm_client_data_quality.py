@@ -11,7 +11,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
 from ..tools import polish_ids
-from .res_partner import _POLISH_ID_FIELDS
+from .res_partner_identifiers import _POLISH_ID_FIELDS
 
 _PAGE = 10_000
 

@@ -42,6 +42,7 @@ class CrmClientGroup(models.Model):
                 clients.write({"lang": vals["lang"]})
         return res
 
+    @api.readonly
     def action_view_clients(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_clients.action_crm_clients")

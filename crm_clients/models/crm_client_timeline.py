@@ -215,6 +215,7 @@ class CrmClientTimeline(models.Model):
         for entry in self:
             entry.res_model_name = names.get(entry.res_model, entry.res_model)
 
+    @api.readonly
     def action_open_document(self):
         self.ensure_one()
         return {

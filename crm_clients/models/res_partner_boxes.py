@@ -100,6 +100,7 @@ class ResPartner(models.Model):
             for key in MODULE_BOXES:
                 partner[f"client_box_{key}_count"] = counts[key].get(client, 0) if own else 0
 
+    @api.readonly
     def action_client_box(self):
         """Open the records of a module box (the key comes in the button's context)."""
         self.ensure_one()
@@ -180,6 +181,7 @@ class ResPartner(models.Model):
             "context": {"create": False},
         }
 
+    @api.readonly
     def action_view_client_contacts(self):
         self.ensure_one()
         return {
@@ -191,11 +193,13 @@ class ResPartner(models.Model):
             "context": {"default_parent_id": self.id, "default_type": "contact"},
         }
 
+    @api.readonly
     def action_view_client_activities(self):
         return self._client_family_action(
             "mail.activity", self.env._("Activities"), [("res_model", "=", "res.partner")]
         )
 
+    @api.readonly
     def action_view_client_documents(self):
         action = self._client_family_action(
             "ir.attachment", self.env._("Documents"), [("res_model", "=", "res.partner"), ("res_field", "=", False)]
@@ -203,6 +207,7 @@ class ResPartner(models.Model):
         action["view_mode"] = "kanban,list,form"
         return action
 
+    @api.readonly
     def action_view_client_emails(self):
         return self._client_family_action(
             "mail.message", self.env._("Emails"), [("model", "=", "res.partner"), ("message_type", "=", "email")]

@@ -21,7 +21,7 @@ from odoo.tools.sql import create_column
 from ..tools import polish_ids
 from ..tools.internal import SYNC_FROM_PARTNER
 from ..tools.internal import switch_on
-from .res_partner import _POLISH_ID_FIELDS
+from .res_partner_identifiers import _POLISH_ID_FIELDS
 
 _logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""client_merge / client_merge_preview (see CONTRACT.md).
+"""client_merge / client_merge_preview (docs/API.md).
 
 Everything that points to a source ends up on the target. Our own tables are merged with
 their rules (duplicate email / phone lines collapse, a locked line wins; relations that
@@ -6,17 +6,25 @@ would link the target to itself are dropped); every other foreign key and refere
 is moved with Odoo's generic machinery, except that a conflicting row makes the whole call
 fail with a clear error instead of being deleted (core's wizard deletes it). The whole
 merge runs in one savepoint: it happens entirely or not at all.
+
+``values`` chooses, field by field, the partner whose value the target keeps; every merge
+is recorded (crm.client.merge) so that a manager can undo it within the undo period
+(client_merge_undo), and so that client_resolve can say where a merged id went.
 """
+
+import json
 
 from markupsafe import Markup
 from psycopg2 import errorcodes, errors
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, mute_logger
 
 from ..tools.internal import MERGE
 from ..tools.internal import switch_on
+from .crm_client_duplicate_run import GROUP_MAX_PARTNERS
+from .crm_client_duplicate_run import RUN_MAX_GROUPS
 
 
 class ConcurrentMerge(errors.SerializationFailure):
@@ -24,6 +32,51 @@ class ConcurrentMerge(errors.SerializationFailure):
 
     pgcode = errorcodes.SERIALIZATION_FAILURE
 
+
+# Fields whose surviving value can be chosen (``values``), in the order the merge screen
+# shows them; bridges add theirs by extending _client_merge_choice_fields().
+_CHOICE_FIELDS = (
+    "name",
+    "legal_name",
+    "vat",
+    "regon",
+    "krs",
+    "pesel",
+    "email",
+    "phone",
+    "street",
+    "street2",
+    "zip",
+    "city",
+    "state_id",
+    "country_id",
+    "website",
+    "lang",
+    "client_status_id",
+    "is_buyer",
+    "is_supplier",
+    "is_workshop",
+    "priority",
+    "user_id",
+    "assigned_user_ids",
+    "category_id",
+    "client_group_id",
+    "client_origin_id",
+    "industry_id",
+    "client_discount",
+    "billing_amount",
+    "client_properties",
+    "comment",
+)
+# Fields whose value goes with another one when chosen.
+_CHOICE_COMPANIONS = {"billing_amount": ("billing_currency_id",)}
+# Not named, these combine everyone's values (highest stars, every tag and user).
+CHOICE_COMBINED = ("priority", "category_id", "assigned_user_ids")
+# The partner's email and phone mirror its primary line: choosing one chooses the line
+# that becomes primary on the target (every line is kept).
+_CHANNELS = {"email": "crm.client.email", "phone": "crm.client.phone"}
+# client_resolve: ids per call.
+RESOLVE_MAX = 10_000
 
 # Foreign keys merged by their own rules below, not moved blindly.
 _OWN_TABLES = {
@@ -33,32 +86,227 @@ _OWN_TABLES = {
     ("crm_client_relation", "right_partner_id"),
     ("crm_client_external_ref_alias", "partner_id"),
     ("mail_followers", "partner_id"),
+    # "Not a duplicate" pairs name the source itself: they go with it (an undo brings
+    # them back), never onto the target.
+    ("crm_client_not_duplicate", "partner_a_id"),
+    ("crm_client_not_duplicate", "partner_b_id"),
 }
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    client_merge_count = fields.Integer(
+        string="Merges", compute="_compute_client_merge_count", groups="crm_clients.group_client_manager"
+    )
+
+    def _compute_client_merge_count(self):
+        groups = self.env["crm.client.merge"]._read_group(
+            [("target_record_id", "in", self.ids)], ["target_record_id"], ["__count"]
+        )
+        count_by_id = dict(groups)
+        for partner in self:
+            partner.client_merge_count = count_by_id.get(partner.id, 0)
+
+    @api.readonly
+    def action_view_client_merges(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_clients.crm_client_merge_action")
+        action["domain"] = [("target_record_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
     # ---- Public API ----
 
     @api.model
+    @api.readonly
     def client_merge_preview(self, source_ids, target_id):
-        """What client_merge would do, without changing anything."""
+        """What client_merge would do, without changing anything, and for each field
+        where the partners differ, every partner's value (the target's first)."""
         sources, target = self._client_merge_check(source_ids, target_id)
-        return {"target_id": target.id, "merged_ids": sources.ids, "moved": sources._client_merge_counts()}
+        return {
+            "target_id": target.id,
+            "merged_ids": sources.ids,
+            "moved": sources._client_merge_counts(),
+            "fields": sources._client_merge_differences(target),
+        }
 
     @api.model
-    def client_merge(self, source_ids, target_id):
+    def client_merge(self, source_ids, target_id, values=None):
         sources, target = self._client_merge_check(source_ids, target_id)
+        choices = sources._client_merge_check_values(values, target)
         moved = sources._client_merge_counts()
         summary = [(s.display_name, s.client_number, s.external_ref) for s in sources]
         merged_ids = sources.ids
         with self.env.cr.savepoint():
+            merge = self.env["crm.client.merge"]._merge_begin(sources, target, "client_merge", moved)
             sources.sudo().with_context(**switch_on(MERGE))._client_merge_into(
-                target.sudo().with_context(**switch_on(MERGE))
+                target.sudo().with_context(**switch_on(MERGE)), choices=choices, merge=merge
             )
+            merge._merge_end(target)
         target._client_merge_log(summary)
-        return {"target_id": target.id, "merged_ids": merged_ids, "moved": moved}
+        return {"target_id": target.id, "merged_ids": merged_ids, "moved": moved, "merge_id": merge.id}
+
+    @api.model
+    def client_merge_undo(self, merge_id):
+        """Put back everything a merge changed: the sources with their ids, numbers,
+        references, lines and values, what moved back on them, the aliases gone."""
+        if not self.env.su and not self.env.user.has_group("crm_clients.group_client_manager"):
+            raise AccessError(self.env._("Only client administrators can undo a merge."))
+        if isinstance(merge_id, bool) or not isinstance(merge_id, int):
+            raise UserError(
+                self.env._("client_merge_undo needs the id of a merge (the merge_id client_merge answered).")
+            )
+        merge = self.env["crm.client.merge"].browse(merge_id)
+        if not merge.exists():
+            raise UserError(self.env._("There is no merge %(id)s.", id=merge_id))
+        merge.check_access("read")  # the merges of the user's companies only
+        target = self.with_context(active_test=False).browse(merge.sudo().target_record_id).exists()
+        if target:
+            target.check_access("write")
+        restored = merge._undo()
+        return {"merge_id": merge.id, "restored_ids": restored.ids}
+
+    @api.model
+    @api.readonly
+    def client_resolve(self, ids):
+        """Where each of ``ids`` is now: ``[{"id", "resolved_id", "merged"}]`` in the order
+        asked; a merged-away id resolves to the partner that holds it now (merges of
+        merges followed), an existing id to itself, an unknown one (or one the caller
+        may not read) to False."""
+        if not self.env.su and not self.env.user._is_internal():
+            raise AccessError(self.env._("Only internal users can resolve client ids."))
+        if not isinstance(ids, (list, tuple)) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+            raise UserError(self.env._("client_resolve needs a list of ids (whole numbers)."))
+        if len(ids) > RESOLVE_MAX:
+            raise UserError(
+                self.env._("client_resolve takes at most %(max)s ids per call.", max=format(RESOLVE_MAX, ","))
+            )
+        where, merged = self._client_resolve_chains({i for i in ids if 0 < i < 2**31})
+        held = [i for i in set(where.values()) if i]
+        visible = set(self.with_context(active_test=False).search([("id", "in", held)]).ids) if held else set()
+        return [
+            {
+                "id": asked,
+                "resolved_id": where[asked] if where.get(asked) in visible else False,
+                # An id merged into a partner the caller may not read says nothing either.
+                "merged": asked in merged and (not where[asked] or where[asked] in visible),
+            }
+            for asked in ids
+        ]
+
+    @api.model
+    def client_merge_duplicates(self, groups):
+        """Merge groups of duplicates in the background (crm.client.duplicate.run):
+        ``groups`` is a list of groups, each a list of client ids or a dict with
+        ``partner_ids`` (as client_find_duplicates answers) and optionally ``target_id``;
+        without one, the oldest client (lowest number) is kept. Answers ``{"run_id",
+        "groups"}``; the run tells each group's state and the reason of a failure."""
+        if not self.env.su and not self.env.user.has_group("crm_clients.group_client_manager"):
+            raise AccessError(self.env._("Only client administrators can merge clients."))
+        parsed = self._client_parse_groups(groups)
+        all_ids = {i for ids, _target in parsed for i in ids}
+        found = self.with_context(active_test=False).search([("id", "in", list(all_ids)), ("is_client", "=", True)])
+        if missing := sorted(all_ids - set(found.ids)):
+            raise UserError(
+                self.env._(
+                    "These ids are not clients you can read: %(ids)s. Nothing was queued.",
+                    ids=", ".join(str(i) for i in missing[:20]),
+                )
+            )
+        names = dict(found.mapped(lambda p: (p.id, p.display_name)))
+        run = (
+            self.env["crm.client.duplicate.run"]
+            .sudo()
+            .create(
+                {
+                    "user_id": self.env.uid,
+                    "company_id": self.env.company.id,
+                    "group_ids": [
+                        fields.Command.create(
+                            {
+                                "partner_record_ids": ids,
+                                "target_record_id": target_id or 0,
+                                "names": ", ".join(names[i] for i in ids)[:500],
+                            }
+                        )
+                        for ids, target_id in parsed
+                    ],
+                }
+            )
+        )
+        self.env.ref("crm_clients.ir_cron_crm_client_duplicate_run").sudo()._trigger()
+        return {"run_id": run.id, "groups": len(parsed)}
+
+    @api.model
+    def _client_parse_groups(self, groups):
+        """[(ids, target id or None)] of client_merge_duplicates' ``groups``, checked."""
+        run_max, group_max = RUN_MAX_GROUPS, GROUP_MAX_PARTNERS
+        usage = self.env._(
+            "groups must be a list of groups of at least two client ids (lists, or dicts with partner_ids and "
+            "an optional target_id), at most %(groups)s groups of %(partners)s clients.",
+            groups=format(run_max, ","),
+            partners=group_max,
+        )
+        if not isinstance(groups, (list, tuple)) or not 0 < len(groups) <= run_max:
+            raise UserError(usage)
+        parsed = []
+        for group in groups:
+            target_id, members = None, group
+            if isinstance(group, dict):
+                if set(group) - {"partner_ids", "target_id", "reason", "key"}:
+                    raise UserError(usage)
+                target_id = group.get("target_id")
+                members = group.get("partner_ids")
+            if not isinstance(members, (list, tuple)) or any(
+                isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**31 for i in members
+            ):
+                raise UserError(usage)
+            ids = list(dict.fromkeys(members))
+            if not 2 <= len(ids) <= group_max:
+                raise UserError(usage)
+            if target_id is not None and (isinstance(target_id, bool) or target_id not in ids):
+                raise UserError(
+                    self.env._("The client kept (target_id %(id)s) must be one of its group.", id=repr(target_id))
+                )
+            parsed.append((ids, target_id))
+        return parsed
+
+    @api.model
+    def _client_merge_default_target(self, ids):
+        """The client a group keeps when none is named: the oldest (lowest number)."""
+        partners = self.with_context(active_test=False).browse(ids).exists()
+        return partners.sorted(lambda p: (not p.client_number, p.client_number or "", p.id))[:1].id
+
+    @api.model
+    def client_mark_not_duplicate(self, partner_ids):
+        """These clients are not the same: client_find_duplicates, the duplicates a new
+        client is told and client_upsert's never pair them again."""
+        if not self.env.su and not self.env.user.has_group("crm_clients.group_client_manager"):
+            raise AccessError(self.env._("Only client administrators can mark clients as not duplicates."))
+        if (
+            not isinstance(partner_ids, (list, tuple))
+            or any(isinstance(i, bool) or not isinstance(i, int) for i in partner_ids)
+            or not 2 <= len(set(partner_ids)) <= GROUP_MAX_PARTNERS
+        ):
+            raise UserError(
+                self.env._(
+                    "client_mark_not_duplicate needs a list of %(min)s to %(max)s client ids.",
+                    min=2,
+                    max=GROUP_MAX_PARTNERS,
+                )
+            )
+        ids = sorted(set(partner_ids))
+        found = self.with_context(active_test=False).search([("id", "in", ids), ("is_client", "=", True)])
+        if missing := sorted(set(ids) - set(found.ids)):
+            raise UserError(
+                self.env._("These ids are not clients you can read: %(ids)s.", ids=", ".join(str(i) for i in missing))
+            )
+        Pair = self.env["crm.client.not.duplicate"].sudo()
+        known = Pair._pairs_among(ids)
+        new = [(a, b) for n, a in enumerate(ids) for b in ids[n + 1 :] if (a, b) not in known]
+        Pair.create([{"partner_a_id": a, "partner_b_id": b} for a, b in new])
+        return {"pairs": len(new)}
 
     # ---- Checks ----
 
@@ -107,6 +355,81 @@ class ResPartner(models.Model):
             parent = parent.parent_id
         return ancestors
 
+    @api.model
+    def _client_merge_choice_fields(self):
+        """The fields whose surviving value a merge can choose, for this user."""
+        return [name for name in _CHOICE_FIELDS if name in self._fields and self._fields[name].is_accessible(self.env)]
+
+    def _client_merge_check_values(self, values, target):
+        """``values`` of client_merge, checked: {field name: the partner whose value the
+        target keeps}."""
+        if values in (None, False):
+            return {}
+        if not isinstance(values, dict):
+            raise UserError(
+                self.env._("The values of a merge map field names to the id of the client whose value is kept.")
+            )
+        choosable = self._client_merge_choice_fields()
+        partners = target | self
+        choices = {}
+        for fname, partner_id in values.items():
+            if fname not in choosable:
+                raise UserError(
+                    self.env._(
+                        "%(field)s cannot be chosen in a merge. Fields that can: %(fields)s.",
+                        field=repr(fname),
+                        fields=", ".join(choosable),
+                    )
+                )
+            if isinstance(partner_id, bool) or not isinstance(partner_id, int) or partner_id not in partners.ids:
+                raise UserError(
+                    self.env._(
+                        "The value kept for %(field)s must be one of the merged clients (%(ids)s), not %(value)s.",
+                        field=self._fields[fname].string,
+                        ids=", ".join(str(i) for i in partners.ids),
+                        value=repr(partner_id),
+                    )
+                )
+            choices[fname] = partners.browse(partner_id)
+        return choices
+
+    def _client_merge_differences(self, target):
+        """{field: [{"partner_id", "value"}]} for the choosable fields where the partners
+        differ, the target first, values as read() gives them."""
+        names = self._client_merge_choice_fields()
+        rows = (target + self).read(names)
+        differences = {}
+        for fname in names:
+            compared = {
+                json.dumps(self._client_merge_comparable(row[fname]), sort_keys=True, default=str) for row in rows
+            }
+            if len(compared) > 1:
+                differences[fname] = [{"partner_id": row["id"], "value": row[fname]} for row in rows]
+        return differences
+
+    @api.model
+    def _client_merge_comparable(self, value):
+        if isinstance(value, tuple):  # many2one as read(): (id, name)
+            return value[0]
+        if isinstance(value, list) and all(isinstance(item, int) for item in value):
+            return sorted(value)
+        if isinstance(value, list):  # properties: their values only
+            return [(item.get("name"), item.get("value")) for item in value if isinstance(item, dict)]
+        return value or False
+
+    def _client_merge_default_choices(self, target):
+        """{field: partner} of the value each not-chosen field keeps (the target's, or the
+        first source's when the target's is empty); None for a combination (stars, tags,
+        users)."""
+        partners = target + self
+        defaults = {}
+        for fname in self._client_merge_choice_fields():
+            if fname in CHOICE_COMBINED:
+                defaults[fname] = None
+            else:
+                defaults[fname] = next((p for p in partners if p[fname]), target)
+        return defaults
+
     # ---- Counting ----
 
     def _client_merge_counts(self):
@@ -133,7 +456,7 @@ class ResPartner(models.Model):
             condition = SQL(" OR ").join(SQL("%s IN %s", SQL.identifier(column), tuple(self.ids)) for column in columns)
             cr.execute(SQL("SELECT %s FROM %s WHERE %s", counted, SQL.identifier(table), condition))
             add(tables.get(table, table), cr.fetchone()[0])
-        for model, fields in (
+        for model, record_fields in (
             ("mail.message", ("model", "res_id")),
             ("ir.attachment", ("res_model", "res_id")),
             ("mail.activity", ("res_model", "res_id")),
@@ -142,19 +465,49 @@ class ResPartner(models.Model):
             if model in self.env:
                 add(
                     model,
-                    self.env[model].sudo().search_count([(fields[0], "=", "res.partner"), (fields[1], "in", self.ids)]),
+                    self.env[model]
+                    .sudo()
+                    .search_count([(record_fields[0], "=", "res.partner"), (record_fields[1], "in", self.ids)]),
                 )
         return counts
 
     # ---- Merging ----
 
-    def _client_merge_into(self, target):
+    def _client_merge_into(self, target, choices=None, merge=None):
+        chosen = self._client_merge_chosen_values(target, choices or {})  # before anything moves
         self.env["crm.client.change"]._feed_record_merged(self, target)  # before their references go
         self._client_merge_records(target)
         self.env["base.partner.merge.automatic.wizard"].sudo()._update_reference_fields(self, target)
-        self._client_merge_values(target)
+        self._client_merge_values(target, chosen)
+        if merge:
+            merge._merge_detach_attachments(self)
         self.env.invalidate_all()
         self.unlink()
+
+    def _client_merge_chosen_values(self, target, choices):
+        """(values to write on the target, {line model: value of the line that becomes
+        its primary one}), read before anything moves: the chosen partners' values for
+        the fields named, and the primary email and phone the target keeps (its own, else
+        the first source's)."""
+        values = {}
+        for fname, partner in choices.items():
+            if fname in _CHANNELS:
+                continue
+            for name in (fname, *_CHOICE_COMPANIONS.get(fname, ())):
+                values[name] = self._client_merge_value(partner, name)
+        primaries = {}
+        partners = target + self
+        for fname, model in _CHANNELS.items():
+            Line = self.env[model]
+            value_field = Line._channel_value_field
+            lines = Line.search([("partner_id", "in", partners.ids), ("is_primary", "=", True)])
+            primary = {line.partner_id: line for line in lines}
+            keeper = choices.get(fname) or (
+                target if target in primary else next((p for p in self if p in primary), None)
+            )
+            if line := primary.get(keeper):
+                primaries[model] = (line[value_field], line["extension"] if "extension" in Line._fields else None)
+        return values, primaries
 
     def _client_merge_records(self, target):
         """Move every row pointing to these partners to the target: our own tables by
@@ -166,8 +519,16 @@ class ResPartner(models.Model):
         self._client_merge_relations(target)
         self._client_merge_aliases(target)
         self._client_merge_followers(target)
+        self.env.cr.execute(
+            "DELETE FROM crm_client_not_duplicate WHERE partner_a_id IN %s OR partner_b_id IN %s",
+            [tuple(self.ids), tuple(self.ids)],
+        )
         self._client_merge_foreign_keys(target)
         self.env.invalidate_all()
+        # Contacts moved in SQL: their full names and commercial partner follow the target.
+        self.env["res.partner"].with_context(active_test=False).search([("parent_id", "=", target.id)]).modified(
+            ["parent_id"]
+        )
 
     def _client_merge_bank_accounts(self, target):
         """Odoo's merge of bank accounts: a source's account that the target also has is
@@ -284,6 +645,28 @@ class ResPartner(models.Model):
             SQL("UPDATE mail_followers SET partner_id = %s WHERE partner_id IN %s", target.id, tuple(self.ids))
         )
 
+    def _client_merge_record_followers(self, target):
+        """The followers of the sources' records become the target's: a partner following
+        several of them (or the target already) stays one follower. Core moves them all at
+        once and, when two clash, deletes every follower of the source instead."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM mail_followers f
+                 WHERE f.res_model = 'res.partner' AND f.res_id IN %(sources)s
+                   AND EXISTS (
+                        SELECT 1 FROM mail_followers o
+                         WHERE o.res_model = 'res.partner' AND o.partner_id = f.partner_id
+                           AND (o.res_id = %(target)s OR (o.res_id IN %(sources)s AND o.id < f.id))
+                   )
+                """,
+                sources=tuple(self.ids),
+                target=target.id,
+            )
+        )
+        self.env["mail.followers"].invalidate_model()
+
     def _client_merge_foreign_keys(self, target):
         """Every other column pointing to a source now points to the target. A row that
         cannot move (a unique constraint) fails the merge; nothing is deleted."""
@@ -341,24 +724,72 @@ class ResPartner(models.Model):
                     )
                 ) from exc
 
-    def _client_merge_values(self, target):
-        """The target keeps its number, reference and status; gets the best stars, every
-        type and tag, and fills its empty fields from the sources."""
-        values = {"priority": max([target.priority or "0", *(s.priority or "0" for s in self)])}
-        for fname in ("is_buyer", "is_supplier", "is_workshop"):
-            if not target[fname] and any(s[fname] for s in self):
-                values[fname] = True
+    def _client_merge_values(self, target, chosen=None):
+        """The target keeps its number, reference and status; the values chosen win;
+        otherwise it gets the best stars, every type, tag and assigned user, and its empty
+        fields are filled from the first source that has them."""
+        chosen_values, primaries = chosen or ({}, {})
+        values = {}
+        if "priority" not in chosen_values:
+            values["priority"] = max([target.priority or "0", *(s.priority or "0" for s in self)])
         tags = self.category_id - target.category_id
-        if tags:
+        if tags and "category_id" not in chosen_values:
             values["category_id"] = [(4, tag.id) for tag in tags]
-        for fname in ("legal_name", "vat", "regon", "krs", "street", "street2", "zip", "city", "website", "comment"):
+        for fname in self._client_merge_choice_fields():
+            if fname in chosen_values or fname in CHOICE_COMBINED or fname in _CHANNELS or fname == "name":
+                continue
             donor = next((s for s in self if s[fname]), None)
             if not target[fname] and donor:
-                values[fname] = donor[fname]
-        target.write(values)
+                for name in (fname, *_CHOICE_COMPANIONS.get(fname, ())):
+                    values[name] = self._client_merge_value(donor, name)
+        values.update(chosen_values)
+        target.write(self._client_merge_changes(target, values))
+        for model, (value, extension) in primaries.items():
+            self._client_merge_set_primary(target, model, value, extension)
         # A primary line that came from a source now mirrors into the target's own field.
         for model in ("crm.client.email", "crm.client.phone"):
             self.env[model]._channel_sync_partners(target)
+
+    @api.model
+    def _client_merge_value(self, partner, fname):
+        """``partner``'s value of ``fname``, to write on the target."""
+        field = partner._fields[fname]
+        if field.type == "properties":
+            # {name: value}: a list (the read format) would rewrite the definitions.
+            return dict(partner[fname] or {})
+        return field.convert_to_write(partner[fname], partner)
+
+    @api.model
+    def _client_merge_changes(self, target, values):
+        """The values that change something on the target (a form-like write of the same
+        value would still count as a change: the change feed, the chatter)."""
+        changes = {}
+        for fname, value in values.items():
+            field = target._fields[fname]
+            current = self._client_merge_value(target, fname)
+            if field.type in ("many2many", "one2many") or current != value:
+                changes[fname] = value
+        return changes
+
+    @api.model
+    def _client_merge_set_primary(self, target, model, value, extension):
+        Line = self.env[model].with_context(**switch_on(MERGE))
+        value_field = Line._channel_value_field
+        lines = Line.search([("partner_id", "=", target.id)])
+        keep = next(
+            (
+                line
+                for line in lines
+                if line[value_field] == value and (extension is None or (line.extension or None) == (extension or None))
+            ),
+            None,
+        )
+        if not keep or keep.is_primary:
+            return
+        if current := lines.filtered("is_primary"):
+            super(type(Line), current).write({"is_primary": False})
+            current.flush_recordset(["is_primary"])
+        super(type(Line), keep).write({"is_primary": True})
 
     def _client_merge_log(self, summary):
         self._message_log(
@@ -378,3 +809,38 @@ class ResPartner(models.Model):
             for name, number, ref in summary
         )
         return Markup("<ul>%s</ul>") % items
+
+    # ---- Merged ids ----
+
+    @api.model
+    def _client_resolve_chains(self, ids):
+        """({id: the id holding it now, or False}, {ids merged away}): one query per
+        merge hop for all the ids at once."""
+        Partner = self.sudo().with_context(active_test=False)
+        alive = set(Partner.browse(list(ids)).exists().ids)
+        where = {i: i if i in alive else False for i in ids}
+        merged = set()
+        pending = {i: i for i in ids if i not in alive}  # asked id -> the id looked for now
+        for _hop in range(64):  # a chain is as long as the merges of merges
+            if not pending:
+                break
+            self.env.cr.execute(
+                """SELECT s.partner_record_id, m.target_record_id
+                     FROM crm_client_merge_source s JOIN crm_client_merge m ON m.id = s.merge_id
+                    WHERE m.state != 'undone' AND s.partner_record_id IN %s
+                    ORDER BY m.id""",
+                [tuple(set(pending.values()))],
+            )
+            into = dict(self.env.cr.fetchall())
+            holders = set(Partner.browse(list(set(into.values()))).exists().ids)
+            following = {}
+            for asked, looked_for in pending.items():
+                if looked_for not in into:
+                    continue  # never merged (unknown or deleted), or merged into one deleted since
+                merged.add(asked)
+                if into[looked_for] in holders:
+                    where[asked] = into[looked_for]
+                else:
+                    following[asked] = into[looked_for]
+            pending = following
+        return where, merged

@@ -30,6 +30,7 @@ class ResPartner(models.Model):
             feed[entry.client_id.id].append(entry.id)
         return feed
 
+    @api.readonly
     def client_timeline_read(self, kind=False, offset=0, limit=40):
         """One page of the client's timeline, newest first, for the Timeline tab (the web
         client asks again after every save, so a new status or note shows at once).
@@ -122,6 +123,7 @@ class ResPartner(models.Model):
             partner.client_done_activity_ids = done.get(client, [])
             partner.client_planned_activity_ids = planned.get(client, [])
 
+    @api.readonly
     def action_client_timeline(self):
         """The whole feed in its own list: filters by kind and document type, grouping."""
         self.ensure_one()

@@ -1,11 +1,40 @@
-"""The integrator API of the client record: client_upsert (see CONTRACT.md)."""
+"""The integrator API of the client record: client_upsert (docs/API.md)."""
 
+import base64
+import binascii
+import collections
+import contextlib
+import datetime
+import logging
+import math
+from typing import NamedTuple
+
+import psycopg2
 from psycopg2 import errorcodes, errors
 
-from odoo import Command, api, models
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+from odoo.tools import escape_psql
+from odoo.tools.translate import translate_sql_constraint
 
 from ..tools import polish_ids
+
+_logger = logging.getLogger(__name__)
+
+# Records per call (XML-RPC, JSON-RPC and the HTTP API alike): a bigger import is split
+# into calls, so that one call never holds its locks and savepoints for long.
+MAX_RECORDS = 1000
+# An external reference is an id in another system: short, and indexed (a B-tree entry
+# holds at most 2,704 bytes; 255 characters of UTF-8 stay far below).
+MAX_REF_LENGTH = 255
+# Char fields are short texts, and many are indexed (name, tax ID, reference, emails and
+# phones): PostgreSQL refuses an index entry over 2,704 bytes. Longer texts go in text
+# fields (comment), limited by the size of the call only.
+MAX_CHAR_LENGTH = 1000
+_INTEGER_RANGE = (-(2**31), 2**31 - 1)  # PostgreSQL's integer column
+# Amounts, rates, coordinates: far below; Odoo's rounding overflows near 1e306.
+_FLOAT_LIMIT = 1e15
 
 # Keys of an upsert record that are conveniences, not partner fields.
 _CONVENIENCES = {
@@ -17,6 +46,28 @@ _CONVENIENCES = {
     "emails",
     "phones",
     "billing_entities",
+}
+_LINE_KINDS = ("emails", "phones", "billing_entities")
+# Kept by the module itself, never given.
+_NOT_WRITABLE = {"client_number", "is_client", "client_archived_with_id"}
+# Field types an upsert writes; the others (one2many lists of commands, references, JSON)
+# could reach records the row does not name.
+_WRITABLE_TYPES = {
+    "boolean",
+    "integer",
+    "float",
+    "monetary",
+    "char",
+    "text",
+    "html",
+    "selection",
+    "date",
+    "datetime",
+    "many2one",
+    "many2many",
+    "binary",
+    "image",
+    "properties",
 }
 _EXTERNAL_REF_INDEX = "res_partner_external_ref_company_uniq"
 
@@ -33,6 +84,16 @@ class UpsertRecordError(Exception):
     """A record of the call cannot be upserted; the message says why."""
 
 
+class _Prepared(NamedTuple):
+    """A record checked and turned into ORM values, before anything is written."""
+
+    ref: str
+    company_key: int
+    vals: dict
+    tags: list | None  # tag names, None when the record does not name tags
+    lines: dict  # kind -> list of ORM values
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -46,96 +107,51 @@ class ResPartner(models.Model):
         others. A second identical call writes nothing."""
         if not isinstance(records, (list, tuple)):
             raise UserError(self.env._("client_upsert expects a list of records (dictionaries)."))
+        if len(records) > MAX_RECORDS:
+            raise UserError(
+                self.env._(
+                    "client_upsert takes at most %(limit)s records per call (%(count)s given): "
+                    "split them into several calls.",
+                    limit=MAX_RECORDS,
+                    count=len(records),
+                )
+            )
         self.check_access("create")
         self.check_access("write")
+        # The caller's default_* context keys would give values to fields no record may
+        # write (default_client_number, default_child_ids...): only the company is kept,
+        # as the company of records without one, and checked like theirs.
+        default_company = self.env.context.get("default_company_id")
+        Partner = self.with_env(
+            self.env(context={key: value for key, value in self.env.context.items() if not key.startswith("default_")})
+        )
         results = [None] * len(records)
-        context = self._client_upsert_context(records)
+        context = Partner._client_upsert_context(records)
+        context["default_company"] = default_company
         pending = list(range(len(records)))
         # Parents first: a record whose parent_external_ref names another record of the call
         # waits until that one exists (it may come later in the list).
         while pending:
-            ready = [i for i in pending if self._client_upsert_parent_ready(records[i], context)]
+            ready = [i for i in pending if Partner._client_upsert_parent_ready(records[i], context)]
             if not ready:
                 ready = pending  # unknown parents: each record reports its own error
-            for index, result in self._client_upsert_batch([(i, records[i]) for i in ready], context):
+            for index, result in Partner._client_upsert_batch([(i, records[i]) for i in ready], context):
                 results[index] = result
+            ready = set(ready)
             pending = [i for i in pending if i not in ready]
+        Partner._client_upsert_add_duplicates(results)
         return results
 
     @api.model
-    def _client_upsert_batch(self, indexed_records, context):
-        """New clients without lines are created in one batch (the ORM's fast path); if the
-        batch fails, each record goes again on its own so that only the bad ones fail.
-        Existing clients and records with lines go one by one."""
-        simple, single = [], []
-        seen_refs = set()
-        indexed_records = list(self._client_upsert_skip_unchanged(indexed_records, context))
-        for index, record in indexed_records:
-            if isinstance(record, dict) and "__unchanged__" in record:
-                yield index, record["__unchanged__"]
-                continue
-            ref = str(record.get("external_ref") or "").strip() if isinstance(record, dict) else ""
-            key = (self._client_upsert_company_key(record), ref) if isinstance(record, dict) else None
-            if (
-                ref
-                and key not in context["partners"]
-                and key not in seen_refs
-                and not any(record.get(k) for k in ("emails", "phones", "billing_entities"))
-            ):
-                try:
-                    vals = self._client_upsert_vals(record, context)
-                except (UpsertRecordError, UserError, ValidationError, ValueError, TypeError) as exc:
-                    yield index, {"external_ref": ref, "error": self._client_upsert_message(exc)}
-                    continue
-                seen_refs.add(key)
-                simple.append((index, ref, {**vals, "external_ref": ref}))
-            else:
-                single.append((index, record))
-        if simple:
-            by_index = dict(indexed_records)
-            try:
-                with self.env.cr.savepoint():
-                    partners = self.create([vals for _index, _ref, vals in simple])
-                    self.env.flush_all()
-            except errors.UniqueViolation as exc:
-                if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
-                    raise ConcurrentUpsert(str(exc)) from exc
-                single += [(index, by_index[index]) for index, _r, _v in simple]
-            except (UserError, ValidationError, AccessError, MissingError, ValueError, TypeError, errors.Error):
-                single += [(index, by_index[index]) for index, _r, _v in simple]
-            else:
-                for (index, ref, _vals), partner in zip(simple, partners, strict=True):
-                    context["partners"][(partner.company_id.id or 0, ref)] = partner.id
-                    yield index, {"external_ref": ref, "id": partner.id, "created": True}
-        for index, record in sorted(single, key=lambda item: item[0]):
-            yield index, self._client_upsert_one(record, context)
-
-    @api.model
-    def _client_upsert_skip_unchanged(self, indexed_records, context):
-        """Existing clients whose values are all already there answer at once: no
-        savepoint, no write. Their fields are read for the whole batch together."""
-        candidates = {}
-        for index, record in indexed_records:
-            if isinstance(record, dict) and not any(record.get(k) for k in ("emails", "phones", "billing_entities")):
-                ref = str(record.get("external_ref") or "").strip()
-                partner_id = context["partners"].get((self._client_upsert_company_key(record), ref)) if ref else None
-                if partner_id:
-                    candidates[index] = partner_id
-        partners = self.browse(list(dict.fromkeys(candidates.values())))  # one prefetch for all
-        by_id = {partner.id: partner for partner in partners}
-        for index, record in indexed_records:
-            partner_id = candidates.get(index)
-            if partner_id:
-                try:
-                    vals = self._client_upsert_vals(record, context)
-                    unchanged = not by_id[partner_id]._client_upsert_changes(vals)
-                except (UpsertRecordError, UserError, ValidationError, ValueError, TypeError):
-                    unchanged = False  # the record's own pass reports the error
-                if unchanged:
-                    ref = str(record["external_ref"]).strip()
-                    yield index, {"__unchanged__": {"external_ref": ref, "id": partner_id, "created": False}}
-                    continue
-            yield index, record
+    def _client_upsert_add_duplicates(self, results):
+        """Each created client's likely duplicates, by the rules of client_find_duplicates:
+        found for all of them at once (a handful of queries, whatever their number)."""
+        created = [result for result in results if result.get("created")]
+        if not created:
+            return
+        duplicates = self.browse([result["id"] for result in created])._client_possible_duplicates()
+        for result in created:
+            result["possible_duplicate_ids"] = duplicates.get(result["id"], [])
 
     @api.model
     def load(self, fields, data):
@@ -155,162 +171,739 @@ class ResPartner(models.Model):
         rows = []
         for row in data:
             ref = str(row[position]).strip() if row[position] else ""
-            company = int(row[company_position]) if company_position is not None and row[company_position] else 0
+            company = row[company_position] if company_position is not None else 0
+            company = int(company) if str(company or "").isdigit() else 0  # the import reports a bad one
             partner_id = existing.get((company, ref)) if ref else None
             rows.append([*row, str(partner_id) if partner_id else ""])
         return super().load([*fields, ".id"], rows)
 
-    # ---- Helpers ----
+    # ---- The call ----
 
     @api.model
-    def _client_upsert_context(self, records):
-        """Everything looked up once for the whole call."""
-        Status = self.env["crm.client.status"]
-        statuses = {}
-        for lang in {"en_US", self.env.lang or "en_US"}:
-            for status in Status.with_context(lang=lang, active_test=False).search([]):
-                statuses.setdefault(status.name.strip().lower(), status.id)
-        codes = {str(rec.get("country_code") or "").upper() for rec in records if isinstance(rec, dict)} - {""}
-        countries = {c.code: c.id for c in self.env["res.country"].search([("code", "in", list(codes))])}
-        refs = set()
-        for rec in records:
-            if isinstance(rec, dict):
-                refs.update(str(rec[key]).strip() for key in ("external_ref", "parent_external_ref") if rec.get(key))
-        existing = self._client_find_by_external_refs(refs)
-        return {"statuses": statuses, "countries": countries, "partners": existing, "tags": {}}
+    def _client_upsert_batch(self, indexed_records, context):
+        """New clients without lines are created in one batch (the ORM's fast path); if the
+        batch fails, each record goes again on its own so that only the bad ones fail.
+        Existing clients whose values are all there answer at once (no savepoint, no
+        write); the others go one by one."""
+        prepared = []
+        for index, record in indexed_records:
+            try:
+                prepared.append((index, self._client_upsert_prepare(record, context)))
+            except psycopg2.Error:
+                raise  # checking writes nothing: a database error here is no record's fault
+            except Exception as exc:  # noqa: BLE001 - every other failure becomes the record's error
+                yield index, self._client_upsert_error(record, exc)
+        existing_ids = {context["partners"].get((p.company_key, p.ref)) for _i, p in prepared} - {None, False}
+        by_id = {partner.id: partner for partner in self.browse(existing_ids)}  # one prefetch for all
+        # A reference given twice is written in the order given, one record after the
+        # other: none is answered or created ahead of the others (the last one's values win).
+        given = collections.Counter((item.company_key, item.ref) for _index, item in prepared)
+        simple, single = [], []
+        for index, item in prepared:
+            key = (item.company_key, item.ref)
+            partner_id = context["partners"].get(key)
+            partner = by_id.get(partner_id)
+            if (
+                partner is not None
+                and not item.lines
+                and given[key] == 1
+                and self._client_upsert_is_unchanged(partner, item, context)
+            ):
+                yield index, {"external_ref": item.ref, "id": partner.id, "created": False}
+            elif (
+                partner_id is None
+                and given[key] == 1
+                and not item.lines
+                and self._client_upsert_tags_known(item.tags, context)
+                and self._client_upsert_has_name(item.vals)
+                and not (item.vals.get("parent_id") and set(self._commercial_fields()) & item.vals.keys())
+            ):
+                simple.append((index, item))
+            else:
+                single.append((index, item))
+        if simple:
+            try:
+                with self.env.cr.savepoint():
+                    vals_list = [self._client_upsert_create_vals(item, context) for _index, item in simple]
+                    partners = self.create(vals_list)
+                    self.env.flush_all()
+            except errors.UniqueViolation as exc:
+                if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
+                    raise ConcurrentUpsert(str(exc)) from exc
+                single += simple
+            except errors.ProgramLimitExceeded:  # a value too big for an index: one record's fault
+                single += simple
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
+            except Exception:  # noqa: BLE001 - each record goes again on its own
+                single += simple
+            else:
+                for (index, item), partner in zip(simple, partners, strict=True):
+                    context["partners"][(partner.company_id.id or 0, item.ref)] = partner.id
+                    yield index, {"external_ref": item.ref, "id": partner.id, "created": True}
+        for index, item in sorted(single, key=lambda pair: pair[0]):
+            yield index, self._client_upsert_one(item, context)
 
     @api.model
-    def _client_find_by_external_refs(self, refs):
-        """{(company_id or 0, external_ref): partner id} of the partners with these refs,
-        archived ones included."""
-        if not refs:
-            return {}
-        found = self.with_context(active_test=False).search_fetch(
-            [("external_ref", "in", list(refs))], ["external_ref", "company_id"]
-        )
-        result = {}
-        # References of merged clients lead to the client that absorbed them.
-        for alias in self.env["crm.client.external.ref.alias"].sudo().search([("external_ref", "in", list(refs))]):
-            result[(alias.company_id.id or 0, alias.external_ref)] = alias.partner_id.id
-        result.update({(p.company_id.id or 0, p.external_ref): p.id for p in found})
-        return result
-
-    @api.model
-    def _client_upsert_company_key(self, record):
-        company = record.get("company_id") or self.env.context.get("default_company_id") or 0
-        return company if isinstance(company, int) else 0
-
-    @api.model
-    def _client_upsert_parent_ready(self, record, context):
-        if not isinstance(record, dict) or not record.get("parent_external_ref"):
-            return True
-        key = (self._client_upsert_company_key(record), str(record["parent_external_ref"]).strip())
-        return key in context["partners"]
-
-    @api.model
-    def _client_upsert_one(self, record, context):
-        ref = record.get("external_ref") if isinstance(record, dict) else None
-        ref = str(ref).strip() if ref not in (None, False) else ""
+    def _client_upsert_one(self, item, context):
+        """One record in its own savepoint: whatever it breaks is undone and reported as
+        its error, except what Odoo must see to replay the request."""
+        new_tags = []
         try:
             with self.env.cr.savepoint():
-                partner, created = self._client_upsert_apply(record, ref, context)
+                partner, created = self._client_upsert_apply(item, context, new_tags)
                 self.env.flush_all()
         except errors.UniqueViolation as exc:
             if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
                 # A concurrent call created this reference since our snapshot: replay.
                 raise ConcurrentUpsert(str(exc)) from exc
-            return {"external_ref": ref or False, "error": self._client_upsert_message(exc)}
-        except (UpsertRecordError, UserError, ValidationError, AccessError, MissingError, ValueError, TypeError) as exc:
-            return {"external_ref": ref or False, "error": self._client_upsert_message(exc)}
-        context["partners"][(partner.company_id.id or 0, partner.external_ref)] = partner.id
-        return {"external_ref": ref, "id": partner.id, "created": created}
+            error = self._client_upsert_error({"external_ref": item.ref}, exc)
+        except errors.ProgramLimitExceeded as exc:  # a value too big for an index: this record's fault
+            error = self._client_upsert_error({"external_ref": item.ref}, exc)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
+        except Exception as exc:  # noqa: BLE001 - every other failure becomes the record's error
+            error = self._client_upsert_error({"external_ref": item.ref}, exc)
+        else:
+            context["partners"][(partner.company_id.id or 0, partner.external_ref)] = partner.id
+            return {"external_ref": item.ref, "id": partner.id, "created": created}
+        for name in new_tags:  # created in the savepoint just undone
+            context["tags"].pop(name, None)
+        return error
 
     @api.model
-    def _client_upsert_message(self, exc):
-        if isinstance(exc, (UserError, ValidationError, AccessError, MissingError)):
-            return exc.args[0] if exc.args else str(exc)
-        if isinstance(exc, errors.Error):
-            return self.env._(
-                "The database refused the record: %(error)s", error=(exc.diag.message_primary or str(exc))
+    def _client_upsert_apply(self, item, context, new_tags):
+        partner_id = context["partners"].get((item.company_key, item.ref))
+        if partner_id is False:
+            raise UpsertRecordError(
+                self.env._("The external reference %(ref)s belongs to a partner you cannot access.", ref=item.ref)
             )
-        return str(exc)
-
-    @api.model
-    def _client_upsert_apply(self, record, ref, context):
-        if not isinstance(record, dict):
-            raise UpsertRecordError(self.env._("Each record must be a dictionary of field values."))
-        if not ref:
-            raise UpsertRecordError(self.env._("external_ref is required to upsert a client."))
-        vals = self._client_upsert_vals(record, context)
-        company_key = self._client_upsert_company_key(record)
-        partner_id = context["partners"].get((company_key, ref))
-        lines = {kind: record.get(kind) for kind in ("emails", "phones", "billing_entities") if record.get(kind)}
-        for kind, given in lines.items():
-            if not isinstance(given, (list, tuple)) or not all(isinstance(item, dict) for item in given):
-                raise UpsertRecordError(self.env._("%(key)s must be a list of dictionaries.", key=kind))
+        vals = dict(item.vals)
+        if item.tags is not None:
+            vals["category_id"] = [Command.set(self._client_upsert_tag_ids(item.tags, context, new_tags))]
         if partner_id:
             partner = self.browse(partner_id)
-            changes = partner._client_upsert_changes(vals)
-            if changes:
+            if "name" in vals and not self._client_upsert_has_name({"type": partner.type, **vals}):
+                raise UpsertRecordError(self.env._("name cannot be empty."))
+            vals = self._client_upsert_commercial_vals(vals, partner)
+            if changes := partner._client_upsert_changes(vals):
                 partner.write(changes)
-            partner._client_upsert_merge_lines(lines)
+            partner._client_upsert_merge_lines(item.lines)
             return partner, False
-        vals["external_ref"] = ref
-        partner = self.create(vals)
-        partner._client_upsert_merge_lines(lines)
+        if not self._client_upsert_has_name(vals):
+            raise UpsertRecordError(self.env._("name is required to create a client."))
+        vals = self._client_upsert_commercial_vals(vals, self.browse())
+        partner = self.create({**vals, "external_ref": item.ref})
+        partner._client_upsert_merge_lines(item.lines)
         return partner, True
 
     @api.model
-    def _client_upsert_vals(self, record, context):
-        """Partner values of a record: its plain fields and its conveniences resolved."""
-        vals = {}
-        fields_ = self._fields
-        for key, value in record.items():
-            if key in _CONVENIENCES:
-                continue
-            field = fields_.get(key)
-            if field is None:
-                raise UpsertRecordError(self.env._("Unknown field %(field)s.", field=key))
-            if (field.readonly and not field.inverse and field.compute) or key in ("id", "client_number", "is_client"):
-                raise UpsertRecordError(self.env._("The field %(field)s cannot be written.", field=key))
-            vals[key] = value
-        if record.get("status"):
-            status_id = context["statuses"].get(str(record["status"]).strip().lower())
-            if not status_id:
-                raise UpsertRecordError(self.env._("Unknown client status %(status)s.", status=record["status"]))
-            vals["client_status_id"] = status_id
-        if record.get("country_code"):
-            country_id = context["countries"].get(str(record["country_code"]).upper())
-            if not country_id:
-                raise UpsertRecordError(self.env._("Unknown country code %(code)s.", code=record["country_code"]))
-            vals["country_id"] = country_id
-        if "tags" in record:
-            vals["category_id"] = [Command.set(self._client_upsert_tags(record["tags"] or [], context))]
-        if record.get("parent_external_ref"):
-            key = (self._client_upsert_company_key(record), str(record["parent_external_ref"]).strip())
-            parent_id = context["partners"].get(key)
-            if not parent_id:
-                raise UpsertRecordError(
-                    self.env._("No client has the external reference %(ref)s.", ref=record["parent_external_ref"])
+    def _client_upsert_commercial_vals(self, vals, partner):
+        """Commercial fields (tax ID, status, type, stars...) of a contact are its client's:
+        given equal to the client's, they are dropped (nothing to write); different, they
+        are refused (Odoo replaces them with the client's on create, keeps them on write:
+        a second identical call would change the contact)."""
+        parent_id = vals.get("parent_id", partner.parent_id.id)
+        is_company = vals.get("is_company", partner.is_company)
+        commercial_fields = set(self._commercial_fields()) & vals.keys()
+        if not parent_id or is_company or not commercial_fields:
+            return vals
+        client = self.browse(parent_id).commercial_partner_id
+        if differing := client._client_upsert_changes({fname: vals[fname] for fname in commercial_fields}):
+            raise UpsertRecordError(
+                self.env._(
+                    "%(fields)s belong to the client %(client)s: give them on its record.",
+                    fields=", ".join(sorted(differing)),
+                    client=client.display_name,
                 )
-            vals["parent_id"] = parent_id
+            )
+        return {fname: value for fname, value in vals.items() if fname not in commercial_fields}
+
+    @api.model
+    def _client_upsert_create_vals(self, item, context):
+        vals = {**item.vals, "external_ref": item.ref}
+        if item.tags is not None:
+            vals["category_id"] = [Command.set(self._client_upsert_tag_ids(item.tags, context, []))]
         return vals
 
     @api.model
-    def _client_upsert_tags(self, names, context):
-        if not isinstance(names, (list, tuple)):
-            raise UpsertRecordError(self.env._("tags must be a list of tag names."))
+    def _client_upsert_is_unchanged(self, partner, item, context):
+        """True when every value of the record is already on the partner."""
+        if not self._client_upsert_tags_known(item.tags, context):
+            return False  # a tag to create
+        vals = self._client_upsert_create_vals(item, context)
+        vals.pop("external_ref")
+        try:
+            return not partner._client_upsert_changes(vals)
+        except psycopg2.Error:
+            raise
+        except Exception:  # noqa: BLE001 - the record's own pass reports what is wrong
+            return False
+
+    @api.model
+    def _client_upsert_error(self, record, exc):
+        try:
+            ref = (
+                self._client_upsert_ref(record.get("external_ref"), "external_ref") if isinstance(record, dict) else ""
+            )
+        except UpsertRecordError:
+            ref = ""
+        return {"external_ref": ref or False, "error": self._client_upsert_message(exc)}
+
+    @api.model
+    def _client_upsert_message(self, exc):
+        """A message a person can act on, in the user's language."""
+        _ = self.env._
+        if isinstance(exc, UpsertRecordError):
+            return str(exc)
+        if isinstance(exc, UserError):  # access, validation and missing-record errors too
+            return exc.args[0] if exc.args else str(exc)
+        if isinstance(exc, psycopg2.Error):
+            diag = exc.diag
+            detail = diag.message_primary or str(exc)
+            field = self._fields.get(diag.column_name or "") if diag.table_name == self._table else None
+            if isinstance(exc, errors.NotNullViolation):
+                return _("%(field)s is required.", field=field.name if field else diag.column_name)
+            if isinstance(exc, errors.ForeignKeyViolation):
+                return _(
+                    "The record refers to something that does not exist: %(detail)s",
+                    detail=diag.message_detail or detail,
+                )
+            if diag.constraint_name and diag.constraint_name in self.pool._sql_constraints:
+                # The constraint's own message (e.g. "Contacts require a name"), translated.
+                lang = self.env.lang or "en_US"
+                with contextlib.suppress(TypeError):
+                    return translate_sql_constraint(self.env.cr, diag.constraint_name, lang)
+            if isinstance(exc, errors.ProgramLimitExceeded):
+                return _("A value of the record is too long for the database: %(detail)s", detail=detail)
+            return _("The database refused the record: %(detail)s", detail=detail)
+        _logger.exception("client_upsert: unexpected error on one record")
+        return _(
+            "The record could not be saved because of an unexpected error (logged on the server): %(error)s",
+            error=str(exc) or type(exc).__name__,
+        )
+
+    # ---- Checking a record ----
+
+    @api.model
+    def _client_upsert_prepare(self, record, context):
+        """Check a record and turn it into ORM values, before anything is written; an
+        UpsertRecordError says what is wrong."""
+        _ = self.env._
+        if not isinstance(record, dict):
+            raise UpsertRecordError(_("Each record must be a dictionary of field values."))
+        ref = self._client_upsert_ref(record.get("external_ref"), "external_ref")
+        if not ref:
+            raise UpsertRecordError(_("external_ref is required to upsert a client."))
+        vals = self._client_upsert_fields(
+            self, {key: value for key, value in record.items() if key not in _CONVENIENCES}, context
+        )
+        if "company_id" not in record and context["default_company"] not in (None, False):
+            vals["company_id"] = self._client_upsert_value(
+                self._fields["company_id"], context["default_company"], context
+            )
+        company_key = vals.get("company_id") or 0
+        status = record.get("status")
+        if self._client_upsert_given(status):
+            if not isinstance(status, str) or not self._client_upsert_storable(status):
+                raise UpsertRecordError(_("status must be the name of a client status."))
+            status_id = context["statuses"].get(status.strip().lower())
+            if not status_id:
+                raise UpsertRecordError(_("Unknown client status %(status)s.", status=status))
+            vals["client_status_id"] = status_id
+        code = record.get("country_code")
+        if self._client_upsert_given(code):
+            country_id = context["countries"].get(code.strip().upper()) if isinstance(code, str) else None
+            if not country_id:
+                raise UpsertRecordError(_("Unknown country code %(code)s.", code=self._client_upsert_shown(code)))
+            vals["country_id"] = country_id
+        tags = None
+        if "tags" in record:
+            tags = self._client_upsert_tag_names(record["tags"])
+        if vals.get("client_properties"):
+            self._client_upsert_check_properties(vals["client_properties"], company_key, context)
+        parent_ref = self._client_upsert_ref(record.get("parent_external_ref"), "parent_external_ref")
+        if parent_ref:
+            parent_id = context["partners"].get((company_key, parent_ref))
+            if not parent_id:
+                raise UpsertRecordError(_("No client has the external reference %(ref)s.", ref=parent_ref))
+            vals["parent_id"] = parent_id
+        return _Prepared(ref, company_key, vals, tags, self._client_upsert_lines(record, context))
+
+    @api.model
+    def _client_upsert_lines(self, record, context):
+        """Emails, phones and billing entities of a record, each checked like the record."""
+        _ = self.env._
+        lines = {}
+        for kind in _LINE_KINDS:
+            given = record.get(kind)
+            if given is None or given is False:
+                continue
+            if not isinstance(given, (list, tuple)):
+                raise UpsertRecordError(_("%(key)s must be a list of dictionaries.", key=kind))
+            if kind == "billing_entities":
+                Model, value_field, refused = self, "vat", {"parent_id"}
+            else:
+                Model = self.env["crm.client.email" if kind == "emails" else "crm.client.phone"]
+                value_field, refused = Model._channel_value_field, {"partner_id"}
+            items = []
+            for position, item in enumerate(given, 1):
+                try:
+                    if not isinstance(item, dict):
+                        raise UpsertRecordError(_("each item must be a dictionary."))
+                    value = item.get(value_field)
+                    if not isinstance(value, str) or not value.strip():
+                        raise UpsertRecordError(_("%(field)s is required (a text).", field=value_field))
+                    items.append(self._client_upsert_fields(Model, item, context, refused))
+                except UpsertRecordError as exc:
+                    raise UpsertRecordError(
+                        _("%(key)s #%(position)s: %(error)s", key=kind, position=position, error=exc)
+                    ) from exc
+            if kind == "phones" and sum(1 for item in items if item.get("is_mobile")) > 1:
+                raise UpsertRecordError(_("phones: only one line can be the mobile (is_mobile)."))
+            if items:
+                lines[kind] = items
+        return lines
+
+    @api.model
+    def _client_upsert_fields(self, Model, values, context, refused=()):
+        """ORM values of the plain fields of ``Model`` given in ``values``: only fields the
+        user may write through ``write()``, each with a value of its type."""
+        _ = self.env._
+        vals = {}
+        for key, value in values.items():
+            field = Model._fields.get(key) if isinstance(key, str) else None
+            if field is None or not field.is_accessible(self.env):
+                # Fields of groups the user is not in are as unknown as they are to read().
+                raise UpsertRecordError(_("Unknown field %(field)s.", field=self._client_upsert_shown(key)))
+            if (
+                key in refused
+                or key in _NOT_WRITABLE
+                or field.automatic
+                or field.readonly
+                or field.type not in _WRITABLE_TYPES
+            ):
+                hints = {
+                    "child_ids": "parent_external_ref",
+                    "email_ids": "emails",
+                    "phone_ids": "phones",
+                    "billing_entity_ids": "billing_entities",
+                }
+                if hint := hints.get(key):
+                    raise UpsertRecordError(
+                        _("The field %(field)s cannot be written here: use %(hint)s.", field=key, hint=hint)
+                    )
+                raise UpsertRecordError(_("The field %(field)s cannot be written.", field=key))
+            vals[key] = self._client_upsert_value(field, value, context)
+        return vals
+
+    @api.model
+    def _client_upsert_value(self, field, value, context):
+        """The ORM value of ``value`` for ``field``; an UpsertRecordError when it is not of
+        the field's type (the ORM would store ``str()`` of a dictionary in a char field)."""
+        _ = self.env._
+        name, kind = field.name, field.type
+        if value is None or (value is False and kind != "boolean"):
+            return [Command.clear()] if kind == "many2many" else False
+        if kind == "many2one":
+            return self._client_upsert_ids(field, [value], context)[0]
+        if kind == "many2many":
+            if not isinstance(value, (list, tuple)):
+                raise UpsertRecordError(_("%(field)s must be a list of ids.", field=name))
+            return [Command.set(self._client_upsert_ids(field, value, context))]
+        if kind in ("binary", "image"):
+            try:
+                if not isinstance(value, str):
+                    raise TypeError(value)
+                base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError, TypeError) as exc:
+                raise UpsertRecordError(_("%(field)s must be base64-encoded content.", field=name)) from exc
+            return value
+        if kind == "properties":
+            # Values only, {name: value}: a list would be definitions, which live on the
+            # company's attribute set, not on the record (checked in _client_upsert_prepare).
+            if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+                raise UpsertRecordError(_("%(field)s must be a dictionary of attribute values.", field=name))
+            return value
+        allowed = field.get_values(self.env) if kind == "selection" else None
+        return self._client_upsert_scalar(kind, value, name, allowed)
+
+    @api.model
+    def _client_upsert_scalar(self, kind, value, name, allowed=None):
+        """A value of a plain type (of a field or a client attribute), checked."""
+        _ = self.env._
+        if isinstance(value, bool) != (kind == "boolean"):
+            valid = False
+        elif kind == "boolean":
+            valid = True
+        elif kind == "integer":
+            valid = isinstance(value, int) and _INTEGER_RANGE[0] <= value <= _INTEGER_RANGE[1]
+            if isinstance(value, int) and not valid:
+                raise UpsertRecordError(
+                    _(
+                        "%(field)s must be between %(low)s and %(high)s.",
+                        field=name,
+                        low=_INTEGER_RANGE[0],
+                        high=_INTEGER_RANGE[1],
+                    )
+                )
+        elif kind in ("float", "monetary"):
+            valid = isinstance(value, (int, float)) and math.isfinite(value)
+            if valid and abs(value) >= _FLOAT_LIMIT:
+                raise UpsertRecordError(
+                    _(
+                        "%(field)s must be between -%(limit)s and %(limit)s.",
+                        field=name,
+                        limit=format(_FLOAT_LIMIT, ".0e"),
+                    )
+                )
+        elif kind in ("char", "text", "html"):
+            valid = isinstance(value, str)
+            if valid:
+                self._client_upsert_check_text(value, name)
+            if valid and kind == "char" and len(value) > MAX_CHAR_LENGTH:
+                raise UpsertRecordError(
+                    _("%(field)s is longer than %(limit)s characters.", field=name, limit=MAX_CHAR_LENGTH)
+                )
+        elif kind == "selection":
+            valid = self._client_upsert_check_selection(value, name, allowed)
+        elif kind in ("date", "datetime"):
+            convert = fields.Date.to_date if kind == "date" else fields.Datetime.to_datetime
+            try:
+                valid = isinstance(value, (str, datetime.date)) and convert(value)
+            except (ValueError, TypeError, OverflowError):
+                valid = False
+            if not valid:
+                example = "2024-12-31" if kind == "date" else "2024-12-31 23:59:59"
+                raise UpsertRecordError(_("%(field)s must be a date like %(example)s.", field=name, example=example))
+            return valid
+        else:
+            raise UpsertRecordError(_("The field %(field)s cannot be written.", field=name))
+        if not valid:
+            message = {
+                "boolean": _("%(field)s must be true or false.", field=name),
+                "integer": _("%(field)s must be a whole number.", field=name),
+                "float": _("%(field)s must be a finite number.", field=name),
+                "monetary": _("%(field)s must be a finite number.", field=name),
+            }.get(kind) or _("%(field)s must be a text.", field=name)
+            raise UpsertRecordError(message)
+        return float(value) if kind in ("float", "monetary") else value
+
+    @api.model
+    def _client_upsert_check_selection(self, value, name, allowed):
+        """True when ``value`` is one of ``allowed``; else an UpsertRecordError listing them."""
+        _ = self.env._
+        if isinstance(value, (str, int)) and value in allowed:
+            return True
+        if len(allowed) > 20:  # time zones, languages: too many to list
+            raise UpsertRecordError(
+                _("%(value)s is not a valid value for %(field)s.", value=self._client_upsert_shown(value), field=name)
+            )
+        raise UpsertRecordError(
+            _(
+                "%(value)s is not a valid value for %(field)s; allowed: %(allowed)s.",
+                value=self._client_upsert_shown(value),
+                field=name,
+                allowed=", ".join(str(v) for v in allowed),
+            )
+        )
+
+    @api.model
+    def _client_upsert_ids(self, field, values, context):
+        """Ids the user can read among those of ``field``'s comodel; anything else is
+        unknown (guessing ids never reaches another company's records)."""
+        _ = self.env._
+        if not all(isinstance(value, int) and not isinstance(value, bool) for value in values):
+            if field.type == "many2one":
+                raise UpsertRecordError(_("%(field)s must be an id (a whole number).", field=field.name))
+            raise UpsertRecordError(_("%(field)s must be a list of ids (whole numbers).", field=field.name))
+        for value in values:
+            if not self._client_upsert_readable_ids(field.comodel_name, [value], context):
+                model = self.env["ir.model"].sudo()._get(field.comodel_name).name  # sudo: its label only
+                raise UpsertRecordError(
+                    _("Unknown %(model)s id %(id)s for %(field)s.", model=model, id=value, field=field.name)
+                )
+        return list(dict.fromkeys(values))
+
+    @api.model
+    def _client_upsert_fetch_readable(self, comodel, ids, context):
+        readable = context["readable"].setdefault(comodel, {})
+        candidates = [i for i in ids if 0 < i <= _INTEGER_RANGE[1]]
+        found = set(self.env[comodel].browse(candidates).exists()._filtered_access("read").ids)
+        readable.update({i: i in found for i in ids})
+
+    @api.model
+    def _client_upsert_check_properties(self, values, company_key, context):
+        """Client attributes: names defined for the record's company (else the main
+        company), each value of its attribute's type; relational values readable ids."""
+        _ = self.env._
+        definitions = context["attributes"].get(company_key)
+        if definitions is None:
+            # sudo: the definitions are read to check values, as the form shows them.
+            Set = self.env["crm.client.attribute.set"].sudo()
+            company = company_key or self.env["res.company"].sudo().search([], order="id", limit=1).id
+            attribute_set = Set.search([("company_id", "=", company)], limit=1)
+            definitions = {item["name"]: item for item in attribute_set.definition or []}
+            context["attributes"][company_key] = definitions
+        for name, value in values.items():
+            definition = definitions.get(name)
+            if definition is None:
+                raise UpsertRecordError(_("Unknown client attribute %(name)s.", name=self._client_upsert_shown(name)))
+            if value is None or value is False:
+                continue
+            kind = definition.get("type")
+            options = [option[0] for option in definition.get("selection") or definition.get("tags") or []]
+            if kind in ("many2one", "many2many"):
+                ids = [value] if kind == "many2one" else value
+                valid = isinstance(ids, (list, tuple)) and self._client_upsert_readable_ids(
+                    definition.get("comodel"), ids, context
+                )
+            elif kind == "tags":
+                valid = isinstance(value, (list, tuple)) and all(item in options for item in value)
+            else:
+                self._client_upsert_scalar(kind, value, name, options)
+                valid = True
+            if not valid:
+                raise UpsertRecordError(
+                    _(
+                        "%(value)s is not a valid value for the client attribute %(name)s.",
+                        value=self._client_upsert_shown(value),
+                        name=name,
+                    )
+                )
+
+    @api.model
+    def _client_upsert_readable_ids(self, comodel, ids, context):
+        """True when every id is an id of ``comodel`` the user can read."""
+        if not comodel or comodel not in self.env:
+            return False
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            return False
+        readable = context["readable"].setdefault(comodel, {})
+        if missing := {i for i in ids if i not in readable}:
+            self._client_upsert_fetch_readable(comodel, missing, context)
+        return all(readable[i] for i in ids)
+
+    @api.model
+    def _client_upsert_ref(self, value, key):
+        """A reference as text ('' when not given): an id in another system, text or number."""
+        if value is None or value is False:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise UpsertRecordError(self.env._("%(key)s must be a text.", key=key))
+        ref = str(value).strip()
+        self._client_upsert_check_text(ref, key)
+        if len(ref) > MAX_REF_LENGTH:
+            raise UpsertRecordError(
+                self.env._("%(key)s is longer than %(limit)s characters.", key=key, limit=MAX_REF_LENGTH)
+            )
+        return ref
+
+    @api.model
+    def _client_upsert_check_text(self, value, key):
+        if not self._client_upsert_storable(value):
+            raise UpsertRecordError(
+                self.env._("%(key)s contains characters that cannot be stored (NUL or an unpaired surrogate).", key=key)
+            )
+
+    @api.model
+    def _client_upsert_storable(self, text):
+        """PostgreSQL refuses NUL characters; UTF-8 cannot carry unpaired surrogates (which
+        JSON's \\ud800 escapes can produce)."""
+        if "\x00" in text:
+            return False
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+
+    @api.model
+    def _client_upsert_shown(self, value):
+        shown = value if isinstance(value, str) and self._client_upsert_storable(value) else repr(value)
+        return shown if len(shown) <= 80 else shown[:77] + "..."
+
+    @api.model
+    def _client_upsert_given(self, value):
+        """False for what means "not given": null, false, a blank text (0 is given)."""
+        return not (value is None or value is False or (isinstance(value, str) and not value.strip()))
+
+    @api.model
+    def _client_upsert_has_name(self, vals):
+        name = vals.get("name")
+        return (vals.get("type") or "contact") != "contact" or (isinstance(name, str) and bool(name.strip()))
+
+    # ---- Tags ----
+
+    @api.model
+    def _client_upsert_tag_names(self, names):
+        _ = self.env._
+        if names is None or names is False:
+            return []
+        if not isinstance(names, (list, tuple)) or not all(isinstance(name, str) for name in names):
+            raise UpsertRecordError(_("tags must be a list of tag names."))
+        result = []
+        for name in names:
+            self._client_upsert_check_text(name, "tags")
+            if name.strip():
+                result.append(name.strip())
+        return result
+
+    @api.model
+    def _client_upsert_tags_known(self, names, context):
+        return all(name.lower() in context["tags"] for name in names or [])
+
+    @api.model
+    def _client_upsert_tag_ids(self, names, context, new_tags):
+        """Ids of the tags named (case-insensitive), created when missing."""
         Tag = self.env["res.partner.category"]
         ids = []
-        for given in names:
-            name = str(given).strip()
-            if not name:
-                continue
+        for name in names:
             if name.lower() not in context["tags"]:
-                tag = Tag.search([("name", "=ilike", name)], limit=1) or Tag.create({"name": name})
-                context["tags"][name.lower()] = tag.id
+                context["tags"][name.lower()] = Tag.create({"name": name}).id
+                new_tags.append(name.lower())
             ids.append(context["tags"][name.lower()])
-        return ids
+        return list(dict.fromkeys(ids))
+
+    # ---- Looked up once per call ----
+
+    @api.model
+    def _client_upsert_context(self, records):
+        """Everything looked up once for the whole call: statuses, countries, the partners
+        of the references, tags, and which of the ids given the user can read."""
+        Status = self.env["crm.client.status"]
+        statuses = {}
+        for lang in {"en_US", self.env.lang or "en_US"}:
+            for status in Status.with_context(lang=lang, active_test=False).search([]):
+                statuses.setdefault(status.name.strip().lower(), status.id)
+        dicts = [record for record in records if isinstance(record, dict)]
+        codes = {
+            rec["country_code"].strip().upper()
+            for rec in dicts
+            if isinstance(rec.get("country_code"), str) and self._client_upsert_storable(rec["country_code"])
+        }
+        countries = {c.code: c.id for c in self.env["res.country"].search([("code", "in", list(codes - {""}))])}
+        refs = set()
+        for rec in dicts:
+            for key in ("external_ref", "parent_external_ref"):
+                try:
+                    refs.add(self._client_upsert_ref(rec.get(key), key))
+                except UpsertRecordError:
+                    continue  # the record reports it
+        context = {
+            "statuses": statuses,
+            "countries": countries,
+            "partners": self._client_find_by_external_refs(refs - {""}, readable_only=True),
+            "tags": self._client_upsert_existing_tags(dicts),
+            "readable": {},
+            "attributes": {},
+        }
+        self._client_upsert_prefetch_readable(dicts, context)
+        return context
+
+    @api.model
+    def _client_upsert_existing_tags(self, records):
+        names = set()
+        for rec in records:
+            tags = rec.get("tags")
+            if isinstance(tags, (list, tuple)):
+                names.update(
+                    name.strip().lower()
+                    for name in tags
+                    if isinstance(name, str) and name.strip() and self._client_upsert_storable(name)
+                )
+        if not names:
+            return {}
+        # =ilike compares without case; escaped, a tag named "%" is not a wildcard.
+        domain = expression.OR([[("name", "=ilike", escape_psql(name))] for name in names])
+        tags = {}
+        for tag in self.env["res.partner.category"].search(domain, order="id"):
+            tags.setdefault(tag.name.lower(), tag.id)
+        return tags
+
+    @api.model
+    def _client_upsert_prefetch_readable(self, records, context):
+        """One query per comodel for the ids of every relational field of the call."""
+        wanted = {}
+
+        def collect(Model, values):
+            for key, value in values.items():
+                field = Model._fields.get(key) if isinstance(key, str) else None
+                if field is None or field.type not in ("many2one", "many2many"):
+                    continue
+                given = value if isinstance(value, (list, tuple)) else [value]
+                wanted.setdefault(field.comodel_name, set()).update(
+                    item for item in given if isinstance(item, int) and not isinstance(item, bool)
+                )
+
+        for record in records:
+            collect(self, record)
+            for kind in _LINE_KINDS:
+                items = record.get(kind)
+                if isinstance(items, (list, tuple)):
+                    Model = (
+                        self
+                        if kind == "billing_entities"
+                        else self.env["crm.client.email" if kind == "emails" else "crm.client.phone"]
+                    )
+                    for item in items:
+                        if isinstance(item, dict):
+                            collect(Model, item)
+        for comodel, ids in wanted.items():
+            if ids and comodel in self.env:
+                self._client_upsert_fetch_readable(comodel, ids, context)
+
+    @api.model
+    def _client_find_by_external_refs(self, refs, readable_only=False):
+        """{(company_id or 0, external_ref): partner id} of the partners with these refs,
+        archived ones included. With ``readable_only``, a reference of a partner the user
+        cannot read maps to False (it is taken, but not by anything the user may touch)."""
+        if not refs:
+            return {}
+        refs = list(refs)
+        Partner = self.with_context(active_test=False)
+        if readable_only:
+            # sudo: find references taken by partners the user cannot read, to refuse them
+            # instead of trying to create a second client with the same reference.
+            found_sudo = Partner.sudo().search_fetch([("external_ref", "in", refs)], ["external_ref", "company_id"])
+            readable = set(found_sudo.with_env(self.env)._filtered_access("read").ids)
+            found = [(p.company_id.id or 0, p.external_ref, p.id if p.id in readable else False) for p in found_sudo]
+        else:
+            found = [
+                (p.company_id.id or 0, p.external_ref, p.id)
+                for p in Partner.search_fetch([("external_ref", "in", refs)], ["external_ref", "company_id"])
+            ]
+        result = {}
+        # References of merged clients lead to the client that absorbed them.
+        aliases = self.env["crm.client.external.ref.alias"].sudo().search([("external_ref", "in", refs)])
+        readable_alias_targets = set(aliases.partner_id.with_env(self.env)._filtered_access("read").ids)
+        for alias in aliases:
+            target = alias.partner_id.id
+            result[(alias.company_id.id or 0, alias.external_ref)] = (
+                target if target in readable_alias_targets else False
+            )
+        result.update({(company, ref): partner_id for company, ref, partner_id in found})
+        if not readable_only:
+            result = {key: partner_id for key, partner_id in result.items() if partner_id}
+        return result
+
+    @api.model
+    def _client_upsert_company_key(self, record, context):
+        """The company a record's references belong to, before it is checked."""
+        company = record["company_id"] if "company_id" in record else context["default_company"]
+        return company if isinstance(company, int) and not isinstance(company, bool) else 0
+
+    @api.model
+    def _client_upsert_parent_ready(self, record, context):
+        if not isinstance(record, dict):
+            return True
+        try:
+            parent_ref = self._client_upsert_ref(record.get("parent_external_ref"), "parent_external_ref")
+        except UpsertRecordError:
+            return True  # the record reports it
+        return not parent_ref or (self._client_upsert_company_key(record, context), parent_ref) in context["partners"]
+
+    # ---- Writing ----
 
     def _client_upsert_changes(self, vals):
         """Only the values that differ from the record: an identical upsert writes nothing."""
@@ -326,6 +919,8 @@ class ResPartner(models.Model):
                 for command in value or []:
                     if command[0] == Command.SET:
                         new_ids = set(command[2])
+                    elif command[0] == Command.CLEAR:
+                        new_ids = set()
                     else:
                         changes[fname] = value
                         break
@@ -348,26 +943,22 @@ class ResPartner(models.Model):
 
     def _client_upsert_merge_lines(self, lines):
         """Emails and phones merged by normalized value (existing updated, new added,
-        others kept); billing entities matched by tax ID."""
+        others kept); billing entities matched by tax ID. ``lines`` come checked from
+        _client_upsert_lines."""
         self.ensure_one()
-        Email = self.env["crm.client.email"]
-        Phone = self.env["crm.client.phone"]
-        for kind, Model, given in (("emails", Email, lines.get("emails")), ("phones", Phone, lines.get("phones"))):
-            if not given:
+        for kind, model_name in (("emails", "crm.client.email"), ("phones", "crm.client.phone")):
+            if not (given := lines.get(kind)):
                 continue
+            Model = self.env[model_name]
             value_field = Model._channel_value_field
             existing = {line[value_field]: line for line in Model.search([("partner_id", "=", self.id)])}
-            for item in given:
-                if not item.get(value_field):
-                    raise UpsertRecordError(
-                        self.env._("Each of %(key)s needs a %(field)s.", key=kind, field=value_field)
-                    )
-                normalized = Model._channel_normalize(item[value_field], self)[0]
+            for item_vals in given:
+                normalized = Model._channel_normalize(item_vals[value_field], self)[0]
                 line = existing.get(normalized)
-                item_vals = {k: v for k, v in item.items() if k in Model._fields and k not in ("partner_id", "id")}
                 if line:
-                    item_vals.pop(value_field, None)
-                    diff = {k: v for k, v in item_vals.items() if (line[k] or False) != (v or False)}
+                    diff = {
+                        k: v for k, v in item_vals.items() if k != value_field and (line[k] or False) != (v or False)
+                    }
                     if diff:
                         line.write(diff)
                 else:
@@ -376,16 +967,13 @@ class ResPartner(models.Model):
             current = {}
             for entity in self.with_context(active_test=False).billing_entity_ids:
                 current[polish_ids.nip_digits(entity.vat or "") or (entity.vat or "").upper()] = entity
-            for item in entities:
-                vat = item.get("vat")
-                if not vat:
-                    raise UpsertRecordError(self.env._("Each billing entity needs its tax ID (vat)."))
-                key = polish_ids.nip_digits(vat) or str(vat).upper()
-                item_vals = {k: v for k, v in item.items() if k in self._fields and k not in ("id", "parent_id")}
+            for item_vals in entities:
+                vat = item_vals["vat"]
+                key = polish_ids.nip_digits(vat) or vat.upper()
                 entity = current.get(key)
                 if entity:
-                    item_vals.pop("vat", None)
-                    if changes := entity._client_upsert_changes(item_vals):
+                    changes = entity._client_upsert_changes({k: v for k, v in item_vals.items() if k != "vat"})
+                    if changes:
                         entity.write(changes)
                 else:
                     current[key] = self.create({**item_vals, "parent_id": self.id, "is_billing_entity": True})

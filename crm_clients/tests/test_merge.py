@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CrmClientsCase
 
@@ -177,3 +177,133 @@ class TestMergeScreens(CrmClientsCase):
         merge = group.action_merge()
         self.assertEqual(merge["res_model"], "crm.client.merge.wizard")
         self.assertEqual(merge["context"]["active_ids"], (a | b).ids)
+
+
+@tagged("post_install", "-at_install")
+class TestMergeChoices(CrmClientsCase):
+    """values: the partner whose value survives, field by field."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tag_a = cls.env["res.partner.category"].create({"name": "Choice A"})
+        cls.tag_b = cls.env["res.partner.category"].create({"name": "Choice B"})
+        cls.target = cls.create_client(
+            name="Choice Target",
+            email="office@target.pl",
+            phone="+48 22 111 11 11",
+            priority="1",
+            category_id=[(6, 0, cls.tag_a.ids)],
+            client_status_id=cls.status_active.id,
+        )
+        cls.src1 = cls.create_client(
+            name="Choice Source One",
+            email="office@one.pl",
+            phone="+48 22 222 22 22",
+            website="https://one.example",
+            priority="2",
+            is_buyer=True,
+            category_id=[(6, 0, cls.tag_b.ids)],
+            client_status_id=cls.status_vip.id,
+        )
+        cls.src2 = cls.create_client(name="Choice Source Two", website="https://two.example", city="Kraków")
+
+    def sources(self):
+        return (self.src1 | self.src2).ids
+
+    def test_preview_lists_differing_fields_target_first(self):
+        fields = self.Partner.client_merge_preview(self.sources(), self.target.id)["fields"]
+        self.assertEqual(
+            fields["name"],
+            [
+                {"partner_id": self.target.id, "value": "Choice Target"},
+                {"partner_id": self.src1.id, "value": "Choice Source One"},
+                {"partner_id": self.src2.id, "value": "Choice Source Two"},
+            ],
+        )
+        self.assertEqual(
+            [c["value"] for c in fields["client_status_id"]],
+            [(self.status_active.id, "Active"), (self.status_vip.id, "VIP"), fields["client_status_id"][2]["value"]],
+        )
+        self.assertEqual([c["value"] for c in fields["category_id"]], [self.tag_a.ids, self.tag_b.ids, []])
+        self.assertNotIn("regon", fields, "a field where they agree is not listed")
+        self.assertTrue((self.src1 | self.src2).exists())
+
+    def test_chosen_values_survive(self):
+        self.Partner.client_merge(
+            self.sources(),
+            self.target.id,
+            values={
+                "phone": self.src1.id,
+                "name": self.target.id,
+                "website": self.src2.id,
+                "category_id": self.src1.id,
+                "client_status_id": self.src1.id,
+                "priority": self.target.id,
+            },
+        )
+        target = self.target
+        self.assertEqual(
+            (target.name, target.phone, target.website, target.client_status_id, target.priority),
+            ("Choice Target", "+48222222222", "https://two.example", self.status_vip, "1"),
+        )
+        self.assertEqual(target.category_id, self.tag_b, "the chosen tags, not every tag")
+        # Every line is kept; the chosen one is the primary one.
+        self.assertEqual(sorted(target.phone_ids.mapped("number")), ["+48221111111", "+48222222222"])
+        self.assertEqual(target.phone_ids.filtered("is_primary").number, "+48222222222")
+        self.assertEqual(target.email, "office@target.pl", "not named: the target's own")
+
+    def test_defaults_without_values(self):
+        self.Partner.client_merge(self.sources(), self.target.id)
+        target = self.target
+        self.assertEqual(target.name, "Choice Target")
+        self.assertEqual(target.website, "https://one.example", "empty: the first source's")
+        self.assertEqual(target.city, "Kraków", "empty: the first source that has one")
+        self.assertEqual((target.priority, target.is_buyer), ("2", True), "the best stars, every type")
+        self.assertEqual(target.category_id, self.tag_a | self.tag_b, "every tag")
+        self.assertEqual(target.client_status_id, self.status_active)
+        self.assertEqual(target.phone_ids.filtered("is_primary").number, "+48221111111", "the target's phone")
+
+    def test_bad_values_change_nothing(self):
+        refused = [
+            ({"client_number": self.src1.id}, "cannot be chosen"),
+            ({"external_ref": self.src1.id}, "cannot be chosen"),
+            ({"no_such_field": self.src1.id}, "cannot be chosen"),
+            ({"name": self.other_client().id}, "must be one of the merged clients"),
+            ({"name": True}, "must be one of the merged clients"),
+            ({"name": str(self.src1.id)}, "must be one of the merged clients"),
+            ([("name", self.src1.id)], "map field names"),
+        ]
+        for values, message in refused:
+            with self.subTest(values=values), self.assertRaisesRegex(UserError, message):
+                self.Partner.client_merge(self.sources(), self.target.id, values=values)
+        self.assertTrue((self.src1 | self.src2).exists())
+        self.assertEqual(self.target.name, "Choice Target")
+        self.assertFalse(self.env["crm.client.merge"].search([("target_record_id", "=", self.target.id)]))
+
+    def other_client(self):
+        return self.create_client(name="Not In The Merge")
+
+    def test_wizard_shows_values_and_keeps_the_picked_ones(self):
+        wizard = (
+            self.env["crm.client.merge.wizard"]
+            .with_context(active_model="res.partner", active_ids=[self.target.id, self.src1.id])
+            .create({})
+        )
+        wizard.target_id = self.target
+        lines = wizard.value_line_ids
+        phone = lines.filtered(lambda line: line.field_name == "phone")
+        self.assertEqual(phone.mapped("value_display"), ["+48 22 111 11 11", "+48 22 222 22 22"])
+        self.assertEqual(phone.filtered("keep").partner_id, self.target, "the target's by default")
+        self.assertEqual(lines.filtered(lambda line: line.field_name == "website" and line.keep).partner_id, self.src1)
+        tags = lines.filtered(lambda line: line.field_name == "category_id")
+        self.assertEqual(tags.filtered("keep").origin_label, "All of them")
+        with Form(wizard) as form:
+            for index in range(len(form.value_line_ids)):
+                with form.value_line_ids.edit(index) as line:
+                    if line.field_name == "phone" and line.partner_id == self.src1:
+                        line.keep = True
+        kept = wizard.value_line_ids.filtered(lambda line: line.field_name == "phone" and line.keep)
+        self.assertEqual(kept.partner_id, self.src1, "one value kept per field: the one picked")
+        wizard.action_merge()
+        self.assertEqual((self.target.name, self.target.phone), ("Choice Target", "+48222222222"))

@@ -45,3 +45,23 @@ class CrmClientDuplicateGroup(models.TransientModel):
             "target": "new",
             "context": {"active_model": "res.partner", "active_ids": self.partner_ids.ids},
         }
+
+    def action_merge_background(self):
+        """Merge the selected groups in the background (each keeps its oldest client)."""
+        result = self.env["res.partner"].client_merge_duplicates([group.partner_ids.ids for group in self])
+        self.unlink()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.client.duplicate.run",
+            "res_id": result["run_id"],
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def action_not_duplicate(self):
+        """These clients are not the same: the groups go and never come back."""
+        for group in self:
+            self.env["res.partner"].client_mark_not_duplicate(group.partner_ids.ids)
+        self.unlink()
+        return {"type": "ir.actions.client", "tag": "soft_reload"}

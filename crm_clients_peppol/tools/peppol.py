@@ -337,12 +337,9 @@ def parse_smp_url(url):
     if scheme not in DEFAULT_PORTS:
         raise Refused(_lt("the SMP address %(url)s is not an http or https address", url=_shorten(url)))
     if "@" in parts.netloc:
-        raise Refused(
-            _lt(
-                "the SMP address %(url)s carries credentials",
-                url=f"{scheme}://…@{_shorten(parts.netloc.rpartition('@')[2], 60)}",
-            )
-        )
+        # The credentials are never shown (nor given to babel's extraction as code).
+        hidden = f"{scheme}://…@{_shorten(parts.netloc.rpartition('@')[2], 60)}"
+        raise Refused(_lt("the SMP address %(url)s carries credentials", url=hidden))
     try:
         host = (parts.hostname or "").rstrip(".").encode("idna").decode("ascii")
     except UnicodeError:
@@ -684,7 +681,7 @@ class Lookup:
                         _lt(
                             "the SMP at %(host)s did not answer in full within %(seconds)s s",
                             host=target.host,
-                            seconds=f"{self.timeout * ANSWER_TIME_FACTOR:g}",
+                            seconds=format(self.timeout * ANSWER_TIME_FACTOR, "g"),
                         )
                     )
             raw.read()  # the end: the connection can serve the next request

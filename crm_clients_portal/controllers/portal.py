@@ -31,7 +31,7 @@ class ClientDocumentsPortal(CustomerPortal):
             )
         return values
 
-    @route("/my/documents", type="http", auth="user", website=True)
+    @route("/my/documents", type="http", auth="user", website=True, readonly=True)
     def portal_my_client_documents(self, **kw):
         domain = self._client_documents_domain()
         documents = request.env["ir.attachment"].sudo().search(domain or [("id", "=", 0)], order="create_date desc")
@@ -39,7 +39,7 @@ class ClientDocumentsPortal(CustomerPortal):
         values.update({"documents": documents, "page_name": "client_documents"})
         return request.render("crm_clients_portal.portal_my_client_documents", values)
 
-    @route("/my/documents/<int:document_id>", type="http", auth="user", website=True)
+    @route("/my/documents/<int:document_id>", type="http", auth="user", website=True, readonly=True)
     def portal_my_client_document(self, document_id, **kw):
         domain = self._client_documents_domain()
         if domain is None:

@@ -3,40 +3,6 @@ from markupsafe import Markup
 from odoo import fields, models
 
 
-class IrAttachment(models.Model):
-    _inherit = "ir.attachment"
-
-    client_shared = fields.Boolean(
-        "Shared with the Client",
-        help="Listed on the portal for the client's portal users. Unshared documents are never reachable by them.",
-    )
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    # Files and links attached to the client itself. Odoo's attachment rules apply: reading
-    # needs read access to the client, uploading and deleting need write access.
-    client_document_ids = fields.One2many(
-        "ir.attachment",
-        "res_id",
-        string="Documents",
-        domain=[("res_model", "=", "res.partner"), ("res_field", "=", False)],
-        context={"default_res_model": "res.partner"},
-    )
-
-    def action_client_generate_document(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Generate a Document"),
-            "res_model": "crm.client.document.generate",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_partner_id": self.id},
-        }
-
-
 class CrmClientDocumentTemplate(models.Model):
     """A document written once and printed for any client: placeholders for client fields,
     rendered by Odoo's rendering mixin with mail templates' rules (only template editors

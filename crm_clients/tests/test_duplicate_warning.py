@@ -1,0 +1,159 @@
+"""Duplicates stopped at the door: the warning of the client form while a new client is
+typed, the duplicates client_upsert answers (_client_possible_duplicates, batched), and a
+test import naming the rows that look like existing clients."""
+
+import base64
+
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import NIP
+from .common import NIP_2
+from .common import CrmClientsCase
+
+
+@tagged("post_install", "-at_install")
+class TestDuplicateWarning(CrmClientsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.kowalski = cls.create_client(
+            name="Kowalski Sp. z o.o.",
+            vat=NIP,
+            country_id=cls.poland.id,
+            email="biuro@kowalski.pl",
+            phone="+48 22 123 45 67",
+        )
+        cls.nowak = cls.create_client(name="Przedsiębiorstwo Handlowe Nowak", country_id=cls.poland.id)
+        cls.archived = cls.create_client(name="Archived Twin Ltd", vat=NIP_2, active=False)
+        cls.user = new_test_user(
+            cls.env, login="dup_warning_user", groups="base.group_user,crm_clients.group_client_user"
+        )
+
+    def form(self, user=None):
+        Partner = self.Partner.with_user(user or self.user)
+        view = self.env.ref("crm_clients.view_partner_form_crm_client")
+        return Form(Partner.with_context(default_is_company=True), view=view)
+
+    def test_typing_a_tax_id_written_differently(self):
+        form = self.form()
+        form.name = "Brand New Company"
+        self.assertFalse(form.client_possible_duplicate_ids)
+        form.vat = "PL 526-104-08-28"
+        self.assertEqual(form.client_possible_duplicate_ids[:], self.kowalski)
+        self.assertIn("same tax ID", form.client_duplicate_warning)
+
+    def test_typing_an_email_a_phone_or_a_similar_name(self):
+        for field, value, reason in (
+            ("email", "BIURO@Kowalski.pl", "same email"),
+            ("phone", "22 123 45 67", "same phone"),
+            ("name", "KOWALSKI spółka z o.o.", "similar name"),
+            ("name", "Przedsiebiorstwo Handlowe Nowakk", "similar name"),
+        ):
+            with self.subTest(field=field, value=value):
+                form = self.form()
+                form.country_id = self.poland
+                setattr(form, field, value)
+                self.assertTrue(form.client_possible_duplicate_ids, value)
+                self.assertIn(reason, form.client_duplicate_warning)
+        form = self.form()
+        form.name = "Zupełnie Inna Firma"
+        self.assertFalse(form.client_possible_duplicate_ids)
+
+    def test_only_new_clients_and_only_visible_active_clients(self):
+        # Saved records, contacts and archived clients: no warning.
+        self.assertFalse(self.kowalski.client_possible_duplicate_ids)
+        form = self.form()
+        form.vat = NIP_2
+        self.assertFalse(form.client_possible_duplicate_ids, "an archived client is no duplicate")
+        contact = Form(self.Partner.with_context(default_parent_id=self.nowak.id))
+        contact.name = "Kowalski Sp. z o.o."
+        self.assertFalse(contact.client_possible_duplicate_ids, "a contact person is no client")
+        company_b = self.env["res.company"].create({"name": "Warning B"})
+        hidden = self.create_client(name="Hidden Twin Sp. z o.o.", company_id=company_b.id)
+        form = self.form()
+        form.name = "Hidden Twin"
+        self.assertFalse(form.client_possible_duplicate_ids, "another company's client is not shown")
+        self.assertTrue(hidden.exists())
+
+    def test_typing_writes_nothing_and_reads_indexes(self):
+        form = self.form()
+        form.name = "Kowalski"
+        before = self.Partner.search_count([])
+        form.vat = NIP
+        self.assertEqual(form.client_possible_duplicate_ids[:], self.kowalski)
+        self.assertEqual(self.Partner.search_count([]), before, "typing creates nothing")
+        # The warning's own work (the rest of the form's onchange belongs to other fields).
+        probe = {"key": 0, "exclude": 0, "vat": NIP, "name": "Kowalski", "emails": set(), "phones": set()}
+        self.env.flush_all()
+        with self.assertQueryCount(4):  # the lookup; the user's search of what it found (rules, companies)
+            found = self.Partner.with_user(self.user)._client_duplicate_candidates([probe])
+        self.assertEqual(set(found[0]), set(self.kowalski.ids))
+
+    def test_the_lookup_uses_the_indexes(self):
+        self.env.flush_all()
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(
+            "EXPLAIN SELECT id FROM res_partner r WHERE "
+            "regexp_replace(upper(regexp_replace(r.vat, '[^0-9A-Za-z]', '', 'g')), '^PL(?=[0-9])', '') = '5261040828' "
+            "AND r.is_client AND r.vat IS NOT NULL"
+        )
+        self.assertIn("res_partner_crm_vat_key", "\n".join(row[0] for row in self.env.cr.fetchall()))
+
+    def test_possible_duplicates_of_many_clients_at_once(self):
+        new = self.Partner.create(
+            [
+                {"name": "Kowalski", "is_company": True},
+                {"name": "Totally Unique Name", "is_company": True, "email": "biuro@kowalski.pl"},
+                {"name": "Nobody Alike", "is_company": True},
+                {"name": "Someone Else", "is_company": True, "vat": "5261040828"},
+            ]
+        )
+        self.env.flush_all()
+        with self.assertQueryCount(7):  # the partners, their lines, the lookup, the rights, the marked pairs
+            duplicates = new._client_possible_duplicates()
+        self.assertEqual(duplicates[new[0].id], self.kowalski.ids)
+        self.assertEqual(duplicates[new[1].id], self.kowalski.ids)
+        self.assertEqual(duplicates[new[2].id], [])
+        self.assertEqual(duplicates[new[3].id], self.kowalski.ids)
+        many = self.Partner.create([{"name": f"Batch Client {i}", "is_company": True} for i in range(30)])
+        self.env.flush_all()
+        with self.assertQueryCount(7):  # the same few queries for 30 clients: no N+1
+            many._client_possible_duplicates()
+
+
+@tagged("post_install", "-at_install")
+class TestImportDuplicates(CrmClientsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.kowalski = cls.create_client(name="Kowalski Sp. z o.o.", vat=NIP, country_id=cls.poland.id)
+
+    def import_file(self, dryrun):
+        csv = "name,vat,is_company\nKowalski spółka z o.o.,PL5261040828,1\nSomebody New,,1\n"
+        wizard = self.env["base_import.import"].create(
+            {
+                "res_model": "res.partner",
+                "file": base64.b64decode(base64.b64encode(csv.encode())),
+                "file_type": "text/csv",
+            }
+        )
+        return wizard.execute_import(
+            ["name", "vat", "is_company"],
+            ["name", "vat", "is_company"],
+            {"quoting": '"', "separator": ",", "has_headers": True},
+            dryrun=dryrun,
+        )
+
+    def test_the_test_import_names_the_rows(self):
+        result = self.import_file(dryrun=True)
+        warnings = [m for m in result["messages"] if m["type"] == "warning"]
+        self.assertIn("1 rows look like clients that already exist", warnings[0]["message"])
+        self.assertEqual(len(warnings), 2, result["messages"])
+        self.assertEqual((warnings[1]["field"], warnings[1]["rows"]["from"]), ("vat", 0))
+        self.assertIn("Kowalski Sp. z o.o.", warnings[1]["message"])
+        self.assertEqual(self.Partner.search_count([("name", "=", "Somebody New")]), 0, "a test imports nothing")
+
+    def test_the_import_itself_is_not_stopped(self):
+        result = self.import_file(dryrun=False)
+        self.assertEqual(result["messages"], [])
+        self.assertEqual(len(result["ids"]), 2)
