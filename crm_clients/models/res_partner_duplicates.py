@@ -26,8 +26,9 @@ _NAME_NOISE = (
     r"\m(sp z o o|spółka z o o|spolka z o o|spółka z ograniczoną odpowiedzialnością|z o o|sp k a|s a|sp j|sp k|"
     r"sp p|s c|gmbh|ltd|inc|llc|sarl|s r l|b v|ab|oy|spółka|spolka|sp)\M"
 )
-# Similar names are compared within blocks of names starting alike; a larger block is too
-# generic to say anything ("Client 1", "Client 2", ...) and is skipped.
+# Similar names are compared within blocks of names starting alike, and within blocks of
+# names ending alike (a typo in the first letters); a larger block is too generic to say
+# anything ("Client 1", "Client 2", ...) and is skipped.
 _BLOCK_MAX = 200
 _SIMILARITY = 0.6
 # Reasons in the order they are told.
@@ -225,30 +226,37 @@ class ResPartner(models.Model):
     @api.model
     def _client_name_groups(self, ids):
         """Groups of the same normalized name, then of similar names (a typo, a missing
-        word: trigram similarity within blocks of names starting alike, connected
-        groups). One statement: the names are normalized once (the regular expressions
+        word: trigram similarity within blocks of names starting alike, and of names
+        ending alike for a typo in the first letters; connected groups). One statement: the names are normalized once (the regular expressions
         are the expensive part) in a materialized CTE, so it only reads and runs on a
         read-only replica too."""
         cr = self.env.cr
         similar = SQL(
             """
             UNION ALL
-            SELECT NULL, a.key, NULL, a.id, b.id
-              FROM long_keys a JOIN long_keys b ON a.block = b.block AND a.id < b.id AND a.key <> b.key
-             WHERE a.block IN (SELECT block FROM blocks) AND similarity(a.key, b.key) >= %s
+            SELECT NULL, pairs.key, NULL, pairs.left_id, pairs.right_id FROM (
+                SELECT a.id AS left_id, a.key, b.id AS right_id
+                  FROM long_keys a JOIN long_keys b ON a.block = b.block AND a.id < b.id AND a.key <> b.key
+                 WHERE a.block IN (SELECT block FROM blocks) AND similarity(a.key, b.key) >= %(similarity)s
+                UNION
+                SELECT a.id, a.key, b.id
+                  FROM long_keys a JOIN long_keys b ON a.tail = b.tail AND a.id < b.id AND a.key <> b.key
+                 WHERE a.tail IN (SELECT tail FROM tails) AND similarity(a.key, b.key) >= %(similarity)s
+            ) pairs
             """,
-            _SIMILARITY,
+            similarity=_SIMILARITY,
         )
         cr.execute(
             SQL(
                 """
                 WITH keys AS MATERIALIZED (
-                        SELECT id, key, left(key, 4) AS block FROM (
+                        SELECT id, key, left(key, 4) AS block, right(key, 4) AS tail FROM (
                             SELECT id, %(name_key)s AS key FROM res_partner WHERE id IN %(ids)s AND name IS NOT NULL
                         ) t WHERE length(key) > 2
                      ),
-                     long_keys AS (SELECT id, key, block FROM keys WHERE length(key) > 3),
-                     blocks AS (SELECT block FROM long_keys GROUP BY block HAVING count(*) BETWEEN 2 AND %(block_max)s)
+                     long_keys AS (SELECT id, key, block, tail FROM keys WHERE length(key) > 3),
+                     blocks AS (SELECT block FROM long_keys GROUP BY block HAVING count(*) BETWEEN 2 AND %(block_max)s),
+                     tails AS (SELECT tail FROM long_keys GROUP BY tail HAVING count(*) BETWEEN 2 AND %(block_max)s)
                 SELECT 'same', key, array_agg(id ORDER BY id), NULL, NULL
                   FROM keys GROUP BY key HAVING count(*) > 1
                 %(similar)s

@@ -45,6 +45,15 @@ class TestFindDuplicates(CrmClientsCase):
         groups = self.groups([("id", "in", (self.a | self.c).ids)])
         self.assertEqual(groups, [("email", "biuro@kowalski.pl", sorted((self.a | self.c).ids))])
 
+    def test_similar_names_with_a_typo_in_their_first_letters_are_grouped(self):
+        x = self.create_client(name="Hurtownia Elektryczna Nowak")
+        y = self.create_client(name="Hurtowmia Elektryczna Nowak")  # the 7th letter
+        z = self.create_client(name="Gurtownia Elektryczna Nowak")  # the 1st letter
+        w = self.create_client(name="Piekarnia Kowalczyk")
+        groups = self.Partner.client_find_duplicates([("id", "in", (x | y | z | w).ids)])
+        similar = [g for g in groups if g["reason"] == "name" and g["key"].startswith("~")]
+        self.assertEqual([sorted(g["partner_ids"]) for g in similar], [sorted((x | y | z).ids)])
+
     def test_answer_is_xmlrpc_safe(self):
         for group in self.Partner.client_find_duplicates([("id", "in", (self.a | self.b).ids)]):
             self.assertEqual(set(group), {"reason", "key", "partner_ids"})
