@@ -44,6 +44,10 @@ from . import res_users
 from . import crm_client_change
 from . import res_partner_changes
 from . import crm_client_merge
+from . import crm_client_merge_source
+from . import crm_client_merge_row
 from . import crm_client_duplicate_run
+from . import crm_client_not_duplicate
+from . import crm_client_duplicate_run_group
 from . import base_import_import
 from . import res_config_settings_merge

@@ -9,15 +9,10 @@ started the run: a group that fails is marked failed with the reason and skipped
 interrupted (a restart, a timeout) goes on from its first waiting group.
 """
 
-import logging
 import time
 
-from psycopg2 import Error as PsycopgError
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
-
-_logger = logging.getLogger(__name__)
+from odoo.exceptions import AccessError
 
 # Groups per run, and partners per group.
 RUN_MAX_GROUPS = 100_000
@@ -26,34 +21,6 @@ GROUP_MAX_PARTNERS = 100
 # runs again at once).
 BATCH_SECONDS = 30
 BATCH_GROUPS = 500
-
-
-class CrmClientNotDuplicate(models.Model):
-    """Two clients a user said are not the same: never proposed as duplicates again."""
-
-    _name = "crm.client.not.duplicate"
-    _description = "Clients That Are Not Duplicates"
-    _order = "id desc"
-
-    partner_a_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True, readonly=True)
-    partner_b_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True, readonly=True)
-
-    _sql_constraints = [
-        ("pair_unique", "UNIQUE(partner_a_id, partner_b_id)", "This pair is already marked."),
-        ("pair_ordered", "CHECK(partner_a_id < partner_b_id)", "A pair is two different clients."),
-    ]
-
-    @api.model
-    def _pairs_among(self, partner_ids):
-        """{(a, b)} of the marked pairs between ``partner_ids`` (a < b): one query."""
-        if not partner_ids:
-            return set()
-        self.env.cr.execute(
-            """SELECT partner_a_id, partner_b_id FROM crm_client_not_duplicate
-                WHERE partner_a_id = ANY(%s) AND partner_b_id = ANY(%s)""",
-            [list(partner_ids), list(partner_ids)],
-        )
-        return set(self.env.cr.fetchall())
 
 
 class CrmClientDuplicateRun(models.Model):
@@ -132,60 +99,3 @@ class CrmClientDuplicateRun(models.Model):
         if not self.group_ids.filtered(lambda g: g.state == "waiting"):
             self.state = "done"
         return done
-
-
-class CrmClientDuplicateRunGroup(models.Model):
-    """One group of a background merge: merged (all of it) or failed (none of it)."""
-
-    _name = "crm.client.duplicate.run.group"
-    _description = "Group of a Background Merge"
-    _order = "run_id desc, id"
-
-    run_id = fields.Many2one("crm.client.duplicate.run", required=True, ondelete="cascade", index=True)
-    # Plain ids: the sources are gone once merged.
-    partner_record_ids = fields.Json(string="Client IDs", readonly=True)
-    target_record_id = fields.Integer(string="Kept Client ID", readonly=True)
-    names = fields.Char(string="Clients", readonly=True)
-    state = fields.Selection(
-        [("waiting", "Waiting"), ("merged", "Merged"), ("failed", "Failed"), ("skipped", "Nothing to Merge")],
-        default="waiting",
-        required=True,
-        readonly=True,
-        index=True,
-    )
-    error = fields.Char(string="Reason", readonly=True)
-    merge_id = fields.Many2one("crm.client.merge", string="Merge", readonly=True, ondelete="set null")
-
-    def _merge(self):
-        """Merge this group as the user who started the run, in its own savepoint."""
-        self.ensure_one()
-        Partner = self.env["res.partner"].with_user(self.run_id.user_id).with_company(self.run_id.company_id)
-        # A client of the group merged away by an earlier group counts as its holder now.
-        holders = []
-        for row in Partner.sudo().client_resolve(list(self.partner_record_ids or [])):
-            if row["resolved_id"] and row["resolved_id"] not in holders:
-                holders.append(row["resolved_id"])
-        target_id = self.target_record_id
-        if target_id not in holders:
-            target_id = Partner._client_merge_default_target(holders)
-        sources = [i for i in holders if i != target_id]
-        if not target_id or not sources:
-            self.write({"state": "skipped", "error": self.env._("These clients are merged already.")})
-            return
-        try:
-            with self.env.cr.savepoint():
-                result = Partner.client_merge(sources, target_id)
-        except (UserError, AccessError, ValidationError, PsycopgError) as exc:
-            self._merge_failed(exc)
-            return
-        except Exception as exc:
-            _logger.exception("Background merge: group %s failed", self.id)
-            self._merge_failed(exc)
-            return
-        self.write({"state": "merged", "target_record_id": target_id, "merge_id": result["merge_id"], "error": False})
-
-    def _merge_failed(self, exc):
-        """The savepoint put everything of the group back: it is reported and skipped."""
-        self.env.invalidate_all()
-        message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-        self.write({"state": "failed", "error": message[:1000]})

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.addons.base.models.res_partner import _lang_get
-from odoo.exceptions import ValidationError
 
 
 class CrmClientGroup(models.Model):
@@ -49,15 +48,3 @@ class CrmClientGroup(models.Model):
         action["domain"] = [("client_group_id", "=", self.id)]
         action["context"] = {"default_client_group_id": self.id}
         return action
-
-
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    client_default_discount = fields.Float(string="Default Client Discount (%)", digits="Discount")
-
-    @api.constrains("client_default_discount")
-    def _check_client_default_discount(self):
-        for company in self:
-            if not 0 <= company.client_default_discount <= 100:
-                raise ValidationError(self.env._("A discount is between 0 and 100 %."))

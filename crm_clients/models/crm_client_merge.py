@@ -801,37 +801,3 @@ class CrmClientMerge(models.Model):
         remaining = self.sudo().search_count([("state", "=", "done"), ("create_date", "<", deadline)])
         self.env["ir.cron"]._notify_progress(done=len(merges), remaining=remaining)
         return len(merges)
-
-
-class CrmClientMergeSource(models.Model):
-    """A client merged away by a merge (its id, and what it was called)."""
-
-    _name = "crm.client.merge.source"
-    _description = "Merged Client"
-    _order = "merge_id desc, id"
-
-    merge_id = fields.Many2one("crm.client.merge", required=True, ondelete="cascade", index=True)
-    partner_record_id = fields.Integer(string="Client ID", index=True, readonly=True)
-    name = fields.Char(readonly=True)
-    client_number = fields.Char(readonly=True)
-    external_ref = fields.Char(string="External Reference", readonly=True)
-
-
-class CrmClientMergeRow(models.Model):
-    """A row a merge deleted, changed or inserted (written and read in SQL only)."""
-
-    _name = "crm.client.merge.row"
-    _description = "Client Merge Row"
-    _log_access = False
-
-    merge_id = fields.Many2one("crm.client.merge", required=True, ondelete="cascade", index=True)
-    kind = fields.Selection(
-        [("deleted", "Deleted"), ("changed", "Changed"), ("inserted", "Inserted"), ("target", "Target")],
-        required=True,
-    )
-    table_name = fields.Char(required=True)
-    row_id = fields.Integer()
-    # deleted / inserted: the whole row; changed / target: the old values of the columns
-    # the merge changed, and the values it left
-    old_values = fields.Json()
-    new_values = fields.Json()

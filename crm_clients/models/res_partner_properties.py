@@ -1,16 +1,6 @@
 from odoo import api, fields, models
 
 
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        companies = super().create(vals_list)
-        self.env["crm.client.attribute.set"]._for_companies(companies)
-        return companies
-
-
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
