@@ -10,10 +10,9 @@ from odoo.http import request
 
 from ..models.crm_client_change import ChangeCursorExpired
 from ..models.crm_client_change import ChangeFeedError
+from .api import authenticate
+from .api import json_error
 
-# The upsert API's key check (crm_clients.py): a user API key of scope rpc, printable
-# ASCII (Odoo makes them hexadecimal); anything else is no key.
-_BEARER = re.compile(r"^bearer\s+([\x21-\x7e]{1,512})\s*$", re.IGNORECASE)
 _LIMIT = re.compile(r"^\s*\d{1,9}\s*$")
 _PARAMETERS = {"cursor", "limit"}
 _OPENAPI = Path(__file__).resolve().parent.parent / "static" / "api" / "openapi.json"
@@ -33,21 +32,8 @@ class CrmClientsChangesApi(http.Controller):
     )
     def clients_changes(self, **params):
         _ = request.env._
-        if request.httprequest.method not in ("GET", "HEAD"):
-            response = self._error(405, "method_not_allowed", _("Use GET to read the client change feed."))
-            response.headers["Allow"] = "GET"
-            return response
-        match = _BEARER.match(request.httprequest.headers.get("Authorization") or "")
-        uid = match and request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match.group(1))
-        if not uid:
-            response = self._error(
-                401, "unauthorized", _("A valid user API key is required: Authorization: Bearer <key>.")
-            )
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        request.update_env(user=uid)
-        if not request.httprequest.accept_languages:
-            request.update_context(lang=request.env.user.lang)
+        if refused := authenticate(("GET", "HEAD"), _("Use GET to read the client change feed.")):
+            return refused
         _ = request.env._
         if unknown := sorted(set(params) - _PARAMETERS):
             return self._error(
@@ -84,5 +70,4 @@ class CrmClientsChangesApi(http.Controller):
         document["servers"] = [{"url": request.httprequest.host_url.rstrip("/")}]
         return request.make_json_response(document, headers=[("Cache-Control", "no-cache")])
 
-    def _error(self, status, code, message):
-        return request.make_json_response({"error": {"code": code, "message": message}}, status=status)
+    _error = staticmethod(json_error)

@@ -14,14 +14,14 @@ from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..models.res_partner_upsert import MAX_RECORDS
+from .api import authenticate
+from .api import json_error
 
 _logger = logging.getLogger(__name__)
 
 # Limits of a request (documented in the README's "HTTP API").
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32  # {"clients": [{"emails": [{...}]}]} is 4 levels deep
-# An API key is printable ASCII (Odoo makes them hexadecimal); anything else is no key.
-_BEARER = re.compile(r"^bearer\s+([\x21-\x7e]{1,512})\s*$", re.IGNORECASE)
 _JSON_TYPES = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 _UPSERT_PATH = "/crm_clients/api/v1/clients/upsert"
 
@@ -60,21 +60,8 @@ class CrmClientsApi(http.Controller):
     )
     def clients_upsert(self, **kwargs):
         _ = request.env._
-        if request.httprequest.method != "POST":
-            response = self._error(405, "method_not_allowed", _("Use POST to upsert clients."))
-            response.headers["Allow"] = "POST"
-            return response
-        match = _BEARER.match(request.httprequest.headers.get("Authorization") or "")
-        uid = match and request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match.group(1))
-        if not uid:
-            response = self._error(
-                401, "unauthorized", _("A valid user API key is required: Authorization: Bearer <key>.")
-            )
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        request.update_env(user=uid)
-        if not request.httprequest.accept_languages:
-            request.update_context(lang=request.env.user.lang)
+        if refused := authenticate(("POST",), _("Use POST to upsert clients.")):
+            return refused
         _ = request.env._
         body = self._read_body()
         if body is None:
@@ -181,8 +168,7 @@ class CrmClientsApi(http.Controller):
     def _unsupported_media_type(self):
         return self._error(415, "unsupported_media_type", request.env._("Send the body as application/json."))
 
-    def _error(self, status, code, message):
-        return request.make_json_response({"error": {"code": code, "message": message}}, status=status)
+    _error = staticmethod(json_error)
 
 
 def _refuse_constant(name):

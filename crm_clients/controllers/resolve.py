@@ -6,7 +6,8 @@ from odoo import http
 from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.http import request
 
-from .changes import _BEARER
+from .api import authenticate
+from .api import json_error
 
 _IDS = re.compile(r"^\s*\d{1,10}(\s*,\s*\d{1,10})*\s*,?\s*$")
 # Ids per request: the query string stays short enough for every proxy.
@@ -26,21 +27,8 @@ class CrmClientsResolveApi(http.Controller):
     )
     def clients_resolve(self, **params):
         _ = request.env._
-        if request.httprequest.method not in ("GET", "HEAD"):
-            response = self._error(405, "method_not_allowed", _("Use GET to resolve client ids."))
-            response.headers["Allow"] = "GET"
-            return response
-        match = _BEARER.match(request.httprequest.headers.get("Authorization") or "")
-        uid = match and request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match.group(1))
-        if not uid:
-            response = self._error(
-                401, "unauthorized", _("A valid user API key is required: Authorization: Bearer <key>.")
-            )
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        request.update_env(user=uid)
-        if not request.httprequest.accept_languages:
-            request.update_context(lang=request.env.user.lang)
+        if refused := authenticate(("GET", "HEAD"), _("Use GET to resolve client ids.")):
+            return refused
         _ = request.env._
         if unknown := sorted(set(params) - {"ids"}):
             return self._error(
@@ -64,5 +52,4 @@ class CrmClientsResolveApi(http.Controller):
             return self._error(400, "invalid_ids", str(exc.args[0] if exc.args else exc))
         return request.make_json_response({"results": results})
 
-    def _error(self, status, code, message):
-        return request.make_json_response({"error": {"code": code, "message": message}}, status=status)
+    _error = staticmethod(json_error)

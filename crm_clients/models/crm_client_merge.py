@@ -170,14 +170,7 @@ class CrmClientMerge(models.Model):
         self.ensure_one()
         if not self.target_id:
             raise UserError(self.env._("The kept client no longer exists."))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "res.partner",
-            "res_id": self.target_id.id,
-            "view_mode": "form",
-            "views": [(self.env.ref("crm_clients.view_partner_form_crm_client").id, "form")],
-            "target": "current",
-        }
+        return self.target_id._client_form_action()
 
     # ---- Recording a merge ----
 

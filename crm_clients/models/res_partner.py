@@ -217,6 +217,18 @@ class ResPartner(models.Model):
             self._client_check_required_channel()
         return res
 
+    def _client_form_action(self):
+        """Open this client on the Clients form (the workspace)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("crm_clients.view_partner_form_crm_client").id, "form")],
+            "target": "current",
+        }
+
     def _client_merging(self):
         """A merge of ours is deleting these partners (set by our code, as superuser)."""
         return self.env.su and is_on(self.env, MERGE)

@@ -337,15 +337,7 @@ class ResPartner(models.Model):
         companies = self.env["res.company"].sudo().with_context(active_test=False).search([])
         self.env["crm.client.attribute.set"]._for_companies(companies | main)
         self.env.flush_all()
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search(
-                [("code", "=", "crm.client.number"), ("company_id", "in", [self.env.company.id, False])],
-                order="company_id",
-                limit=1,
-            )
-        )
+        sequence = self._client_number_sequence()
         in_sql = bool(sequence) and sequence.implementation == "standard" and not sequence.use_date_range
         if in_sql:
             prefix, suffix = sequence._get_prefix_suffix()

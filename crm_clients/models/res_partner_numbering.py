@@ -90,10 +90,9 @@ class ResPartner(models.Model):
             missing_status.client_status_id = self.env["crm.client.status"].sudo()._get_default_status()
 
     @api.model
-    def _client_next_numbers(self, count):
-        if not count:
-            return []
-        sequence = (
+    def _client_number_sequence(self):
+        """The sequence of client numbers: the current company's, else the shared one."""
+        return (
             self.env["ir.sequence"]
             .sudo()
             .search(
@@ -102,6 +101,12 @@ class ResPartner(models.Model):
                 limit=1,
             )
         )
+
+    @api.model
+    def _client_next_numbers(self, count):
+        if not count:
+            return []
+        sequence = self._client_number_sequence()
         if not sequence:
             return [False] * count
         if sequence.implementation == "standard" and not sequence.use_date_range:

@@ -201,11 +201,4 @@ class CrmClientMergeWizard(models.TransientModel):
         sources = self.partner_ids._origin - self.target_id._origin
         values = {line.field_name: line.partner_id.id for line in self.value_line_ids if line.keep and line.partner_id}
         self.env["res.partner"].client_merge(sources.ids, self.target_id.id, values)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "res.partner",
-            "res_id": self.target_id.id,
-            "view_mode": "form",
-            "views": [(self.env.ref("crm_clients.view_partner_form_crm_client").id, "form")],
-            "target": "current",
-        }
+        return self.target_id._client_form_action()
