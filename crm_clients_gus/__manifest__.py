@@ -22,5 +22,6 @@
             "crm_clients_gus/static/tests/tours/**/*",
         ],
     },
+    "images": ["static/description/registry_lookup.png", "static/description/settings.png"],
     "installable": True,
 }

@@ -17,5 +17,6 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
     ],
+    "images": ["static/description/audience.png", "static/description/synced_client.png"],
     "installable": True,
 }

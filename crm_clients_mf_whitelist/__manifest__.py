@@ -18,5 +18,6 @@
         "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
     ],
+    "images": ["static/description/vat_status.png", "static/description/settings.png"],
     "installable": True,
 }

@@ -16,5 +16,6 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
     ],
+    "images": ["static/description/participant_lookup.png", "static/description/settings.png"],
     "installable": True,
 }

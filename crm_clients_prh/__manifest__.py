@@ -11,5 +11,6 @@
     "depends": ["crm_clients"],
     "external_dependencies": {"python": ["requests"]},
     "data": ["views/res_config_settings_views.xml", "data/ir_actions_server_data.xml"],
+    "images": ["static/description/registry_lookup.png", "static/description/settings.png"],
     "installable": True,
 }

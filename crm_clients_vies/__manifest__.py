@@ -16,5 +16,6 @@
         "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
     ],
+    "images": ["static/description/vies_proof.png", "static/description/settings.png"],
     "installable": True,
 }

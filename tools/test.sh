@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # `make test`: fresh databases, every test, one summary.
+#   Our addons' tests (crm_clients*/tests) run with Odoo's own runner, as OCA's CI runs
+#   them (`odoo-bin --test-tags /<addon>,... --stop-after-init`: the post_install tests of
+#   the addons named, in a database where they are installed); pytest runs tests/ (end to
+#   end, across addons) and core's partner tests (with pytest-odoo).
 #   core DB  : crm_clients alone (and what it depends on), plus crm_clients_peppol
-#              (without account, so without core's PEPPOL fields): core's base / mail /
-#              phone_validation partner tests run there, and so do crm_clients' and
-#              crm_clients_peppol's own tests (they must work without the bridges).
+#              (without account, so without core's PEPPOL fields): crm_clients' and
+#              crm_clients_peppol's own tests (they must work without the bridges; the
+#              tours and HTTP tests run in the full DB only), and core's base / mail /
+#              phone_validation partner tests.
 #   modules DB: crm_clients with CRM, Project, Timesheets, Calendar, Purchase and Repair
 #              (their boxes, "+ Add" entries and timeline entries; tests/modules).
 #   full DB  : every crm_clients addon with base_vat, account and sale (so the bridges
-#              install): our addons' tests, tests/ (end to end over XML-RPC against a
-#              live server), core's base_vat / account / sale partner tests (pytest with
-#              pytest-odoo), and the tours in headless Chromium and the HTTP tests
-#              (test_tours*.py / test_http_*.py: Odoo's own runner, which hosts the
-#              HTTP server they need).
+#              install): our addons' tests, with the tours in headless Chromium and the
+#              HTTP tests (tags crm_clients_tour / crm_clients_http) served by the
+#              runner's HTTP server; tests/ (end to end over XML-RPC against a live
+#              server) and core's base_vat / account / sale partner tests.
+#   peppol DB: the full DB with account_peppol, so crm_clients_peppol_account installs:
+#              crm_clients_peppol's and crm_clients_peppol_account's tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source tools/env.sh || exit 1
@@ -59,23 +65,36 @@ echo "== Installing crm_clients with $OTHER_MODULES in $DB_MODULES"
 install_db "$DB_MODULES" "crm_clients,$OTHER_MODULES" "$LOGS/install-modules.log"
 export CRM_TEST_DB=$DB CRM_E2E_DB=$DB_E2E
 
-echo "== Odoo test runner: HTTP tests and tours in Chromium ($DB)"
-CRM_SCREENSHOTS_DIR="$PWD/docs/screenshots" \
-odoo_bin -d "$DB" --test-tags crm_clients_tour,crm_clients_http --stop-after-init --log-level=info \
-    --http-port="${CRM_TEST_HTTP_PORT:-$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}" \
-    >"$LOGS/odoo-runner.log" 2>&1
-grep -E "odoo\.tests\.result|(ERROR|FAIL): |skipped " "$LOGS/odoo-runner.log" | tail -n 20
+# Odoo's runner on one database: the post_install tests selected by the tags, on a free
+# port for the HTTP server of the tours and HTTP tests. odoo-bin's exit status ends the
+# log (tools/summarize.py counts a non-zero status as a failure).
+free_port() { python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+odoo_tests() {  # database, test tags, log
+    odoo_bin -d "$1" --test-tags "$2" --stop-after-init --log-level=info \
+        --http-port="${CRM_TEST_HTTP_PORT:-$(free_port)}" >"$3" 2>&1
+    echo "odoo-bin exit status: $?" >>"$3"
+    grep -E "odoo\.tests\.result|^odoo-bin exit status| (ERROR|FAIL): | skipped " "$3" | tail -n 20
+}
+# /<addon> selects the tests of that addon (every test of ours is post_install).
+tags() { tr , '\n' <<<"$1" | sed 's|^|/|' | paste -sd, -; }
+
+echo "== Odoo test runner ($DB): our addons' tests, tours in Chromium, HTTP tests"
+CRM_SCREENSHOTS_DIR="$PWD/docs/screenshots" odoo_tests "$DB" "$(tags "$ADDONS")" "$LOGS/odoo-full.log"
+
+echo "== Odoo test runner ($DB_CORE): crm_clients and crm_clients_peppol alone"
+odoo_tests "$DB_CORE" "$(tags crm_clients,crm_clients_peppol),-crm_clients_tour,-crm_clients_http" \
+    "$LOGS/odoo-core.log"
+
+echo "== Odoo test runner ($DB_PEPPOL): crm_clients_peppol with Odoo's PEPPOL access point"
+odoo_tests "$DB_PEPPOL" "$(tags crm_clients_peppol,crm_clients_peppol_account)" "$LOGS/odoo-peppol.log"
 
 PYTEST=(python -m pytest -p no:cacheprovider -q --odoo-config "$ODOO_RC"
-        --ignore-glob='*/tests/test_tours*.py' --ignore-glob='*/tests/test_http_*.py' --ignore=tests/bench
-        --ignore=tests/modules --ignore=tests/install)
-# crm_clients_peppol_account's tests run in their own database (below).
-FULL_TESTS=$(ls -d crm_clients*/tests | grep -v '^crm_clients_peppol_account/')
+        --ignore=tests/bench --ignore=tests/modules --ignore=tests/install)
 
-echo "== pytest ($DB): our addons, tests/, core's base_vat / account / sale partner tests"
+echo "== pytest ($DB): tests/, core's base_vat / account / sale partner tests"
 "${PYTEST[@]}" --odoo-database "$DB" --junitxml="$LOGS/pytest-full.xml" \
     -k "not TestStructureVIES and not TestSaleMailComposerUI" \
-    $FULL_TESTS tests \
+    tests \
     "$S/addons/base_vat/tests/test_validate_ruc.py" \
     "$S/addons/account/tests/test_account_partner.py" "$S/addons/account/tests/test_res_partner_merge.py" \
     "$S/addons/account/tests/test_multivat.py" \
@@ -83,20 +102,13 @@ echo "== pytest ($DB): our addons, tests/, core's base_vat / account / sale part
     "$@" >"$LOGS/pytest-full.log" 2>&1
 grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-full.log" | tail -n 30
 
-echo "== pytest ($DB_CORE): crm_clients alone, core's base / mail / phone_validation partner tests"
+echo "== pytest ($DB_CORE): core's base / mail / phone_validation partner tests"
 "${PYTEST[@]}" --odoo-database "$DB_CORE" --junitxml="$LOGS/pytest-core.xml" \
-    crm_clients/tests crm_clients_peppol/tests \
     "$S/odoo/addons/base/tests/test_res_partner.py" "$S/odoo/addons/base/tests/test_res_partner_merge.py" \
     "$S/odoo/addons/base/tests/test_res_partner_bank.py" \
     "$S/addons/mail/tests/test_res_partner.py" "$S/addons/phone_validation/tests" \
     >"$LOGS/pytest-core.log" 2>&1
 grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-core.log" | tail -n 30
-
-echo "== pytest ($DB_PEPPOL): crm_clients_peppol with Odoo's PEPPOL access point"
-"${PYTEST[@]}" --odoo-database "$DB_PEPPOL" --junitxml="$LOGS/pytest-peppol.xml" \
-    crm_clients_peppol/tests crm_clients_peppol_account/tests \
-    >"$LOGS/pytest-peppol.log" 2>&1
-grep -E "^(FAILED|ERROR) |passed|failed|error" "$LOGS/pytest-peppol.log" | tail -n 30
 
 echo "== pytest ($DB_MODULES): the client workspace with $OTHER_MODULES"
 "${PYTEST[@]}" --odoo-database "$DB_MODULES" --junitxml="$LOGS/pytest-modules.xml" \
@@ -149,10 +161,11 @@ bash tools/test_upgrade.sh "${DB}_upgrade" "$LOGS"
 
 echo "== Summary"
 python tools/summarize.py \
-    "odoo:HTTP tests and tours (Odoo runner, Chromium):$LOGS/odoo-runner.log" \
-    "junit:pytest, full database:$LOGS/pytest-full.xml" \
-    "junit:pytest, crm_clients alone:$LOGS/pytest-core.xml" \
-    "junit:pytest, with account_peppol:$LOGS/pytest-peppol.xml" \
+    "odoo:Odoo runner, full database (our addons, tours, HTTP tests):$LOGS/odoo-full.log" \
+    "odoo:Odoo runner, crm_clients alone:$LOGS/odoo-core.log" \
+    "odoo:Odoo runner, with account_peppol:$LOGS/odoo-peppol.log" \
+    "junit:pytest, full database (tests/, core's partner tests):$LOGS/pytest-full.xml" \
+    "junit:pytest, crm_clients alone (core's partner tests):$LOGS/pytest-core.xml" \
     "junit:pytest, with CRM / Project / Calendar / Purchase / Repair:$LOGS/pytest-modules.xml" \
     "junit:pytest, installed into existing partners:$LOGS/pytest-live.xml" \
     "junit:pytest, installed from the wheels:$LOGS/pytest-wheels.xml" \

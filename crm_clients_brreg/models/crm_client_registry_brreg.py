@@ -1,11 +1,7 @@
-import logging
-
 from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..tools import brreg
-
-_logger = logging.getLogger(__name__)
 
 
 class CrmClientRegistryBrreg(models.AbstractModel):
@@ -14,6 +10,9 @@ class CrmClientRegistryBrreg(models.AbstractModel):
     _name = "crm.client.registry.brreg"
     _inherit = "crm.client.registry"
     _description = "Brønnøysund Register Centre (Norway)"
+    _registry_settings = "crm_clients_brreg"
+    _registry_url = brreg.BASE_URL
+    _registry_client = brreg.Client
 
     @api.model
     def _registry_label(self):
@@ -28,29 +27,25 @@ class CrmClientRegistryBrreg(models.AbstractModel):
         return partner.country_id.code == "NO" and bool(self._brreg_number(partner))
 
     @api.model
+    def _registry_error_messages(self, error, subject):
+        return {
+            "removed": self.env._("Brønnøysund has removed %(number)s from public disclosure.", number=subject),
+            "network": self.env._("Brønnøysund cannot be reached (%(detail)s).", detail=error.detail),
+            "malformed": self.env._("Brønnøysund sent an answer that cannot be read."),
+            None: self.env._("Brønnøysund answered %(detail)s.", detail=error.detail),
+        }
+
+    @api.model
     def _brreg_unit(self, number):
         digits = brreg.organisation_number(number)
         if not digits:
             raise UserError(self.env._("%(number)s is not a Norwegian organisation number (9 digits).", number=number))
-        config = self._registry_config("crm_clients_brreg", brreg.BASE_URL)
 
-        def fetch():
-            client = brreg.Client.from_config(config)
-            try:
-                data = client.unit(digits)
-            except brreg.BrregError as exc:
-                _logger.info("Brønnøysund lookup of %s failed: %s", digits, exc)
-                messages = {
-                    "removed": self.env._("Brønnøysund has removed %(number)s from public disclosure.", number=digits),
-                    "network": self.env._("Brønnøysund cannot be reached (%(detail)s).", detail=exc.detail),
-                    "malformed": self.env._("Brønnøysund sent an answer that cannot be read."),
-                }
-                raise UserError(
-                    messages.get(exc.kind) or self.env._("Brønnøysund answered %(detail)s.", detail=exc.detail)
-                ) from exc
+        def ask(client):
+            data = client.unit(digits)
             return brreg.entity(data) if data else None
 
-        return self._registry_cached(digits, config["cache_hours"], fetch)
+        return self._registry_fetch(digits, ask)
 
     @api.model
     def _registry_search(self, identifier, country_code=None):

@@ -1,1 +1,2 @@
 from . import test_brreg
+from . import test_tours_screenshots

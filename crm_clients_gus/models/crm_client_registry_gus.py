@@ -17,6 +17,9 @@ class CrmClientRegistryGus(models.AbstractModel):
     _name = "crm.client.registry.gus"
     _inherit = "crm.client.registry"
     _description = "GUS Registry (BIR 1.1)"
+    _registry_settings = "crm_clients_gus"
+    _registry_requests_per_second = 10
+    # no _registry_url: the address is the environment's (bir.SERVICE_URLS)
 
     # ---- provider interface ----
 
@@ -63,16 +66,12 @@ class CrmClientRegistryGus(models.AbstractModel):
             if environment == "production":
                 raise UserError(self.env._("Set your GUS API key in Settings > Clients > GUS registry."))
             api_key = bir.TEST_API_KEY
-        rate = float(get("crm_clients_gus.requests_per_second") or 10)
         return {
+            **self._registry_config(url=bir.SERVICE_URLS[environment]),
             "api_key": api_key,
-            "service_url": (get("crm_clients_gus.url") or "").strip() or bir.SERVICE_URLS[environment],
             "environment": environment,
-            "timeout": float(get("crm_clients_gus.timeout") or 20),
             # the whole lookup behind the offer made while a NIP is typed in a form
             "offer_timeout": float(get("crm_clients_gus.offer_timeout") or 3),
-            "min_interval": 1.0 / rate if rate > 0 else 0.0,
-            "cache_hours": float(get("crm_clients_gus.cache_hours") or 24),
         }
 
     @contextlib.contextmanager
@@ -85,7 +84,7 @@ class CrmClientRegistryGus(models.AbstractModel):
         options = {"timeout": config["timeout"], "min_interval": config["min_interval"]}
         if timeout:
             options.update(timeout=min(timeout, config["timeout"]), deadline=time.monotonic() + timeout)
-        client = bir.POOL.acquire(config["api_key"], config["service_url"], config["environment"], **options)
+        client = bir.POOL.acquire(config["api_key"], config["url"], config["environment"], **options)
         try:
             yield client
         finally:
@@ -166,7 +165,7 @@ class CrmClientRegistryGus(models.AbstractModel):
         if exc.kind == "timeout":
             return _("GUS did not answer within %(seconds)s seconds. Try again later.", seconds=config["timeout"])
         if exc.kind == "unreachable":
-            return _("Cannot reach the GUS registry at %(url)s.", url=config["service_url"])
+            return _("Cannot reach the GUS registry at %(url)s.", url=config["url"])
         if exc.kind == "fault":
             return _("GUS refused the request: %(detail)s", detail=exc.detail)
         if exc.kind == "malformed":

@@ -1,4 +1,7 @@
 from odoo import fields, models
+from odoo.addons.crm_clients.models.crm_client_registry import registry_settings_fields
+
+from .crm_client_registry_gus import CrmClientRegistryGus
 
 
 class ResConfigSettings(models.TransientModel):
@@ -16,18 +19,17 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="crm_clients_gus.environment",
         default="test",
     )
-    crm_clients_gus_url = fields.Char(
-        string="GUS Service Address",
-        config_parameter="crm_clients_gus.url",
-        help="Overrides the address of the BIR 1.1 service (a proxy, a stand-in); "
+    (
+        crm_clients_gus_url,
+        crm_clients_gus_cache_hours,
+        crm_clients_gus_requests_per_second,
+    ) = registry_settings_fields(
+        CrmClientRegistryGus,
+        "GUS",
+        url_string="GUS Service Address",
+        url_help="Overrides the address of the BIR 1.1 service (a proxy, a stand-in); "
         "the WSDL is read from its wsdl/ folder.",
-    )
-    crm_clients_gus_cache_hours = fields.Integer(
-        string="Keep GUS Answers (hours)", config_parameter="crm_clients_gus.cache_hours", default=24
     )
     crm_clients_gus_refresh_days = fields.Integer(
         string="Refresh Clients Every (days)", config_parameter="crm_clients_gus.refresh_days", default=30
-    )
-    crm_clients_gus_requests_per_second = fields.Integer(
-        string="GUS Requests per Second", config_parameter="crm_clients_gus.requests_per_second", default=10
     )

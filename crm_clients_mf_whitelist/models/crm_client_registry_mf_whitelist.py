@@ -17,6 +17,11 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
     _name = "crm.client.registry.mf_whitelist"
     _inherit = "crm.client.registry"
     _description = "Polish VAT White List"
+    _registry_settings = "crm_clients_mf_whitelist"
+    _registry_url = whitelist.BASE_URL
+    _registry_cache_hours = 12
+    _registry_requests_per_second = 2
+    _registry_client = whitelist.Client
 
     @api.model
     def _registry_label(self):
@@ -34,27 +39,21 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
         return bool(self._nip(partner))
 
     @api.model
-    def _whitelist_config(self):
-        return self._registry_config(
-            "crm_clients_mf_whitelist", whitelist.BASE_URL, cache_hours=12, requests_per_second=2
-        )
-
-    @api.model
-    def _whitelist_error_message(self, exc):
-        messages = {
+    def _registry_error_messages(self, error, subject):
+        return {
             "limit": self.env._(
                 "The VAT white list's daily limit of requests is used up (%(code)s %(detail)s). Try again tomorrow, or "
                 "load the Ministry's flat file.",
-                code=exc.code,
-                detail=exc.detail,
+                code=error.code,
+                detail=error.detail,
             ),
-            "network": self.env._("The VAT white list cannot be reached (%(detail)s).", detail=exc.detail),
+            "network": self.env._("The VAT white list cannot be reached (%(detail)s).", detail=error.detail),
             "malformed": self.env._("The VAT white list sent an answer that cannot be read."),
-            "http": self.env._("The VAT white list answered %(detail)s.", detail=exc.detail),
+            "http": self.env._("The VAT white list answered %(detail)s.", detail=error.detail),
+            None: self.env._(
+                "The VAT white list refused the request: %(code)s %(detail)s", code=error.code, detail=error.detail
+            ),
         }
-        return messages.get(exc.kind) or self.env._(
-            "The VAT white list refused the request: %(code)s %(detail)s", code=exc.code, detail=exc.detail
-        )
 
     @api.model
     def _whitelist_subject(self, nip):
@@ -62,23 +61,17 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
             nip = polish_ids.normalize_nip(nip or "")
         except polish_ids.InvalidIdentifier as exc:
             raise UserError(self.env["res.partner"]._client_invalid_id_message("NIP", exc)) from exc
-        config = self._whitelist_config()
         today = fields.Date.context_today(self)
 
-        def fetch():
+        def ask(client):
             # Answers fetched a moment ago for a whole selection, 30 NIPs per request.
             prefetched = self.env.cr.cache.get(PREFETCH, {}).get((nip, today))
             if prefetched:
                 return prefetched
-            client = whitelist.Client.from_config(config)
-            try:
-                subject, request_id = client.search_nip(nip, today)
-            except whitelist.WhitelistError as exc:
-                _logger.info("White list lookup of %s failed: %s", nip, exc)
-                raise UserError(self._whitelist_error_message(exc)) from exc
+            subject, request_id = client.search_nip(nip, today)
             return {"nip": nip, "request_id": request_id, "subject": subject}
 
-        return self._registry_cached(f"{nip}:{today}", config["cache_hours"], fetch)
+        return self._registry_fetch(f"{nip}:{today}", ask, subject=nip)
 
     @api.model
     def _whitelist_prefetch(self, nips):
@@ -86,9 +79,8 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
         partner at a time; the answers wait in this transaction for :meth:`_whitelist_subject`.
         A failure here only leaves the partners to be asked one by one (and fail clearly)."""
         self._registry_check_access()
-        config = self._whitelist_config()
         today = fields.Date.context_today(self)
-        client = whitelist.Client.from_config(config)
+        client = self._registry_new_client()
         store = self.env.cr.cache.setdefault(PREFETCH, {})
         nips = sorted(set(nips) - {nip for nip, day in store if day == today})
         for start in range(0, len(nips), whitelist.MAX_NIPS):
@@ -203,7 +195,7 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
         """Ask the API about ``pairs`` for ``day``, 30 NIPs per search request: the
         accounts each taxpayer has on the list that day. Returns ``({pair: check values},
         {pair: problem})``."""
-        client = whitelist.Client.from_config(self._whitelist_config())
+        client = self._registry_new_client()
         by_nip = {}
         for nip, account in pairs:
             by_nip.setdefault(nip, []).append(account)
@@ -215,7 +207,7 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
                 subjects, request_id, request_time = client.search_nips(batch, day)
             except whitelist.WhitelistError as exc:
                 _logger.info("White list search of %s NIPs failed: %s", len(batch), exc)
-                message = self._whitelist_error_message(exc)
+                message = self._registry_error_message(exc)
                 for nip in nips[start:]:
                     problems.update(dict.fromkeys(((nip, account) for account in by_nip[nip]), message))
                 break

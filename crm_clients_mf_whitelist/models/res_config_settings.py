@@ -1,22 +1,17 @@
 from odoo import fields, models
+from odoo.addons.crm_clients.models.crm_client_registry import registry_settings_fields
+
+from .crm_client_registry_mf_whitelist import CrmClientRegistryMfWhitelist
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    crm_clients_mf_whitelist_url = fields.Char(
-        string="White List API Address",
-        config_parameter="crm_clients_mf_whitelist.url",
-        help="Empty: https://wl-api.mf.gov.pl",
-    )
-    crm_clients_mf_whitelist_cache_hours = fields.Integer(
-        string="Keep White List Answers (hours)", config_parameter="crm_clients_mf_whitelist.cache_hours", default=12
-    )
-    crm_clients_mf_whitelist_requests_per_second = fields.Integer(
-        string="White List Requests per Second",
-        config_parameter="crm_clients_mf_whitelist.requests_per_second",
-        default=2,
-    )
+    (
+        crm_clients_mf_whitelist_url,
+        crm_clients_mf_whitelist_cache_hours,
+        crm_clients_mf_whitelist_requests_per_second,
+    ) = registry_settings_fields(CrmClientRegistryMfWhitelist, "White List")
     crm_clients_mf_whitelist_flat_file_url = fields.Char(
         string="Flat File Address",
         config_parameter="crm_clients_mf_whitelist.flat_file_url",

@@ -1,11 +1,7 @@
-import logging
-
 from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..tools import prh
-
-_logger = logging.getLogger(__name__)
 
 
 class CrmClientRegistryPrh(models.AbstractModel):
@@ -14,6 +10,10 @@ class CrmClientRegistryPrh(models.AbstractModel):
     _name = "crm.client.registry.prh"
     _inherit = "crm.client.registry"
     _description = "PRH / YTJ (Finland)"
+    _registry_settings = "crm_clients_prh"
+    _registry_url = prh.BASE_URL
+    _registry_requests_per_second = 2
+    _registry_client = prh.Client
 
     @api.model
     def _registry_label(self):
@@ -28,30 +28,26 @@ class CrmClientRegistryPrh(models.AbstractModel):
         return partner.country_id.code == "FI" and bool(self._prh_id(partner))
 
     @api.model
+    def _registry_error_messages(self, error, subject):
+        return {
+            "rate": self.env._("PRH limits requests: too many were made. Try again in a minute."),
+            "network": self.env._("PRH cannot be reached (%(detail)s).", detail=error.detail),
+            "malformed": self.env._("PRH sent an answer that cannot be read."),
+            None: self.env._("PRH answered %(detail)s.", detail=error.detail),
+        }
+
+    @api.model
     def _prh_company(self, identifier):
         value = prh.business_id(identifier)
         if not value:
             raise UserError(self.env._("%(value)s is not a Finnish Business ID (1234567-8).", value=identifier))
-        config = self._registry_config("crm_clients_prh", prh.BASE_URL, requests_per_second=2)
         language = (self.env.lang or "en")[:2]
 
-        def fetch():
-            client = prh.Client.from_config(config)
-            try:
-                company = client.company(value)
-            except prh.PrhError as exc:
-                _logger.info("PRH lookup of %s failed: %s", value, exc)
-                messages = {
-                    "rate": self.env._("PRH limits requests: too many were made. Try again in a minute."),
-                    "network": self.env._("PRH cannot be reached (%(detail)s).", detail=exc.detail),
-                    "malformed": self.env._("PRH sent an answer that cannot be read."),
-                }
-                raise UserError(
-                    messages.get(exc.kind) or self.env._("PRH answered %(detail)s.", detail=exc.detail)
-                ) from exc
+        def ask(client):
+            company = client.company(value)
             return prh.entity(company, language) if company else None
 
-        return self._registry_cached(f"{value}:{language}", config["cache_hours"], fetch)
+        return self._registry_fetch(f"{value}:{language}", ask, subject=value)
 
     @api.model
     def _registry_search(self, identifier, country_code=None):

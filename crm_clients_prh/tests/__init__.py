@@ -1,1 +1,2 @@
 from . import test_prh
+from . import test_tours_screenshots

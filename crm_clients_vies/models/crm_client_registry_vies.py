@@ -24,6 +24,8 @@ class CrmClientRegistryVies(models.AbstractModel):
     _name = "crm.client.registry.vies"
     _inherit = "crm.client.registry"
     _description = "EU VIES"
+    _registry_settings = "crm_clients_vies"
+    _registry_url = vies.SERVICE_URL
 
     @api.model
     def _registry_label(self):
@@ -56,7 +58,7 @@ class CrmClientRegistryVies(models.AbstractModel):
             raise UserError(
                 self.env._("%(vat)s is not an EU VAT number VIES can check (country prefix missing).", vat=vat)
             )
-        config = self._registry_config("crm_clients_vies", vies.SERVICE_URL)
+        config = self._registry_config()
         wsdl_url = self.env["ir.config_parameter"].sudo().get_param("crm_clients_vies.wsdl_url") or vies.WSDL_URL
         company = company or self.env.company
         requester = self._vies_requester(company)
