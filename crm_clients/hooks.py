@@ -2,7 +2,7 @@ from odoo.tools import SQL
 
 # Indexes of ours on core's columns: uninstalling drops our columns (and the indexes and
 # constraints on them), not these.
-_CORE_COLUMN_INDEXES = ("res_partner_vat_crm_trgm",)
+_CORE_COLUMN_INDEXES = tuple(f"res_partner_{column}_crm_trgm" for column in ("vat", "name", "email", "phone", "mobile"))
 
 
 def post_init_hook(env):

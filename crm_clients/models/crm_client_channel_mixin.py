@@ -148,7 +148,7 @@ class CrmClientChannelMixin(models.AbstractModel):
         return res
 
     @api.model
-    def _channel_create_mirror_lines(self, vals_list):
+    def _channel_create_mirror_lines(self, vals_list, normalized=None):
         """Lines mirroring the fields of partners being created, in one INSERT.
 
         This is the hot path of every partner creation (imports, integrations): the lines
@@ -156,55 +156,70 @@ class CrmClientChannelMixin(models.AbstractModel):
         same way create() does; nothing else can be triggered by them (no tracking, no
         computed field depends on them). The ORM create costs about a quarter of a whole
         partner creation for the same rows, so they are inserted directly.
+
+        ``normalized``: for each line, the values ``_channel_prepare_value`` would give
+        (``{value field: ..., "is_valid": True}``) when the caller already knows them, else
+        None (the value is normalized here).
         """
         partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list})
         by_id = {partner.id: partner for partner in partners}
         value_field = self._channel_value_field
-        columns = [
-            "partner_id",
-            value_field,
-            "is_primary",
-            "is_valid",
-            "sequence",
-            "create_uid",
-            "create_date",
-            "write_uid",
-            "write_date",
-        ]
-        extra = [fname for fname in ("is_mobile", "extension") if fname in self._fields]
-        columns += extra
-        now = self.env.cr.now()
-        uid = self.env.uid
-        rows = []
-        for given in vals_list:
+        # Column -> its values, one per line, sent as arrays (adapted by psycopg2's C code,
+        # where a VALUES list of tuples goes through its Python tuple adapter).
+        arrays = {"partner_id": [], value_field: [], "is_primary": [], "is_valid": []}
+        types = {"partner_id": "int4", value_field: "varchar", "is_primary": "bool", "is_valid": "bool"}
+        for fname in ("is_mobile", "extension"):
+            if fname in self._fields:
+                arrays[fname] = []
+                types[fname] = "bool" if self._fields[fname].type == "boolean" else "varchar"
+        for given, known in zip(vals_list, normalized or [None] * len(vals_list), strict=True):
             vals = dict(given)
-            self._channel_prepare_value(vals, by_id[vals["partner_id"]])
-            extra_values = [
-                bool(vals.get(fname)) if self._fields[fname].type == "boolean" else (vals.get(fname) or None)
-                for fname in extra
-            ]
-            rows.append(
-                (
-                    vals["partner_id"],
-                    vals[value_field],
-                    bool(vals.get("is_primary")),
-                    vals["is_valid"],
-                    10,
-                    uid,
-                    now,
-                    uid,
-                    now,
-                    *extra_values,
-                )
-            )
+            if known:
+                vals.update(known)
+            else:
+                self._channel_prepare_value(vals, by_id[vals["partner_id"]])
+            for fname, values in arrays.items():
+                value = vals.get(fname)
+                if fname == value_field:
+                    values.append(value)
+                else:
+                    values.append(bool(value) if types[fname] == "bool" else (value or None))
         self.flush_model()
+        now, uid = self.env.cr.now(), self.env.uid
         query = SQL(
-            "INSERT INTO %s (%s) VALUES %s",
+            "INSERT INTO %s (%s, sequence, create_uid, create_date, write_uid, write_date) "
+            "SELECT *, 10, %s, %s, %s, %s FROM unnest(%s)",
             SQL.identifier(self._table),
-            SQL(", ").join(SQL.identifier(column) for column in columns),
-            SQL(", ").join(SQL("%s", row) for row in rows),
+            SQL(", ").join(SQL.identifier(fname) for fname in arrays),
+            uid,
+            now,
+            uid,
+            now,
+            SQL(", ").join(SQL(f"%s::{types[fname]}[]", values) for fname, values in arrays.items()),
         )
-        self.env.cr.execute(query)
+        cr = self.env.cr
+        # The change feed already has this transaction's change for each of these new
+        # partners: a client's 'created' row, or for a contact or billing entity its
+        # client's child_ids / billing_entity_ids change, which is what a line of it
+        # reports (the reader gives one change per client and transaction). Its trigger is
+        # switched off for this INSERT rather than made to find that out row by row
+        # (transaction-local; a rollback to a savepoint restores it too).
+        # (Imported here: importing the module above would load the feed's model, whose
+        # init() puts triggers on these tables, before the tables exist.)
+        from .crm_client_change import FEED_SWITCH
+
+        saved = f"{FEED_SWITCH}_saved"
+        cr.execute(
+            SQL(
+                """SELECT set_config(%(saved)s, coalesce(current_setting(%(switch)s, true), ''), true);
+                   SELECT set_config(%(switch)s, 'off', true);
+                   %(insert)s;
+                   SELECT set_config(%(switch)s, current_setting(%(saved)s), true)""",
+                saved=saved,
+                switch=FEED_SWITCH,
+                insert=query,
+            )
+        )
         self.invalidate_model()
         partners.invalidate_recordset([f"{'email' if value_field == 'email' else 'phone'}_ids"])
 

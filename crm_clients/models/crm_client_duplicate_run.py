@@ -91,11 +91,12 @@ class CrmClientDuplicateRun(models.Model):
         started = time.monotonic()
         groups = self.group_ids.filtered(lambda g: g.state == "waiting").sorted("id")[:BATCH_GROUPS]
         done = 0
-        for group in groups:
-            group._merge()
-            done += 1
-            if time.monotonic() - started > BATCH_SECONDS:
-                break
+        with self.env["crm.client.merge"]._merge_schema_scope():
+            for group in groups:
+                group._merge()
+                done += 1
+                if time.monotonic() - started > BATCH_SECONDS:
+                    break
         if not self.group_ids.filtered(lambda g: g.state == "waiting"):
             self.state = "done"
         return done

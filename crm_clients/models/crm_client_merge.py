@@ -18,6 +18,7 @@ the inserted rows removed.
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 
 from psycopg2 import errors
@@ -43,6 +44,10 @@ _RECORD_TABLES = (
     ("mail_followers", "res_model"),
     ("ir_model_data", "model"),
 )
+# cr.cache key of the tables and foreign keys read during a merge (_merge_schema_scope).
+_SCHEMA_SCOPE = "crm_clients_merge_schema"
+# The subtypes of followers: copied after the followers (found through their copy).
+_FOLLOWER_SUBTYPES = "mail_followers_mail_message_subtype_rel"
 # Flags with a partial unique index (one per partner): cleared before the old values
 # come back, so that two lines never hold one in between.
 _SINGLE_FLAGS = ("is_primary", "is_mobile")
@@ -218,22 +223,32 @@ class CrmClientMerge(models.Model):
         cr.execute(SQL("TRUNCATE %s", SQL.identifier(_SNAPSHOT)))
         watches = self._merge_watches(sources, target)
         columns = self._merge_table_columns(list(watches))
-        for table, conditions in watches.items():
-            if table not in columns:
-                continue  # a table of a model whose module is not installed any more
-            cr.execute(
-                SQL(
-                    """INSERT INTO %(snapshot)s (tbl, pk, row)
-                       SELECT %(name)s, %(pk)s, to_jsonb(t) FROM %(table)s t WHERE %(condition)s
-                       ON CONFLICT DO NOTHING""",
-                    snapshot=SQL.identifier(_SNAPSHOT),
-                    name=table,
-                    pk=SQL("t.id::text") if "id" in columns[table] else SQL("md5(to_jsonb(t)::text)"),
-                    table=SQL.identifier(table),
-                    condition=SQL(" OR ").join(SQL("(%s)", condition) for condition in conditions),
-                )
+        # One statement for every table (the follower subtypes after it: they are found
+        # through the followers copied), then the diff looks only at the tables copied.
+        copies = {
+            table: SQL(
+                "SELECT %(name)s, %(pk)s, to_jsonb(t) FROM %(table)s t WHERE %(condition)s",
+                name=table,
+                pk=SQL("t.id::text") if "id" in columns[table] else SQL("md5(to_jsonb(t)::text)"),
+                table=SQL.identifier(table),
+                condition=SQL(" OR ").join(SQL("(%s)", condition) for condition in conditions),
             )
-        self.tables = {table: columns[table] for table in watches if table in columns}
+            for table, conditions in watches.items()
+            if table in columns  # not a table of a model whose module is not installed any more
+        }
+        subtypes = copies.pop(_FOLLOWER_SUBTYPES, None)
+        for batch in (list(copies.values()), [subtypes] if subtypes else []):
+            if batch:
+                cr.execute(
+                    SQL(
+                        "INSERT INTO %s (tbl, pk, row) %s ON CONFLICT DO NOTHING",
+                        SQL.identifier(_SNAPSHOT),
+                        SQL(" UNION ALL ").join(batch),
+                    )
+                )
+        cr.execute(SQL("SELECT DISTINCT tbl FROM %s", SQL.identifier(_SNAPSHOT)))
+        copied = {row[0] for row in cr.fetchall()} | set(_TARGET_SIDE)
+        self.tables = {table: columns[table] for table in watches if table in columns and table in copied}
 
     @api.model
     def _merge_watches(self, sources, target):
@@ -257,7 +272,7 @@ class CrmClientMerge(models.Model):
                 watches["res_partner_bank"].append(SQL("t.id IN %s", bank_ids))
                 self._merge_watch_pointers(watches, "res.partner.bank", "res_partner_bank", bank_ids, None)
         # A follower that goes (the target already follows the record) takes its subtypes.
-        watches["mail_followers_mail_message_subtype_rel"].append(
+        watches[_FOLLOWER_SUBTYPES].append(
             SQL(
                 "t.mail_followers_id IN (SELECT pk::int FROM %s WHERE tbl = 'mail_followers')",
                 SQL.identifier(_SNAPSHOT),
@@ -268,9 +283,8 @@ class CrmClientMerge(models.Model):
     @api.model
     def _merge_watch_pointers(self, watches, model, table, ids, target_id):
         """Conditions on every row pointing to the records ``ids`` of ``model``."""
-        wizard = self.env["base.partner.merge.automatic.wizard"]
         foreign_keys = defaultdict(list)
-        for fk_table, column in wizard._get_fk_on(table):
+        for fk_table, column in self._merge_fk_on(table):
             if "base_partner_merge_" not in fk_table:  # core's wizard's own tables: not moved
                 foreign_keys[fk_table].append(column)
         columns = self._merge_table_columns(list(foreign_keys))
@@ -315,16 +329,50 @@ class CrmClientMerge(models.Model):
 
     @api.model
     def _merge_table_columns(self, tables):
-        if not tables:
-            return {}
-        self.env.cr.execute(
-            """SELECT table_name, array_agg(column_name::text ORDER BY ordinal_position)
-                 FROM information_schema.columns
-                WHERE table_schema = current_schema() AND table_name = ANY(%s)
-                GROUP BY table_name""",
-            [list(tables)],
-        )
-        return dict(self.env.cr.fetchall())
+        """{table: [its columns]} of the ``tables`` that exist (once per schema scope)."""
+        cache = self._merge_schema_cache("columns")
+        if missing := [table for table in tables if table not in cache]:
+            self.env.cr.execute(
+                """SELECT c.relname, array_agg(a.attname::text ORDER BY a.attnum)
+                     FROM pg_class c
+                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+                      AND c.relname = ANY(%s)
+                    GROUP BY c.relname""",
+                [missing],
+            )
+            cache.update(dict.fromkeys(missing))
+            cache.update(self.env.cr.fetchall())
+        return {table: cache[table] for table in tables if cache.get(table)}
+
+    @api.model
+    def _merge_fk_on(self, table):
+        """[(table, column)] of the foreign keys to ``table``, as Odoo's merge wizard finds
+        them (once per schema scope)."""
+        cache = self._merge_schema_cache("foreign_keys")
+        if table not in cache:
+            cache[table] = self.env["base.partner.merge.automatic.wizard"]._get_fk_on(table)
+        return cache[table]
+
+    @contextmanager
+    def _merge_schema_scope(self):
+        """Within this block (a merge, a batch of a background merge) the tables and
+        foreign keys are read once, not at every use; forgotten at its end, since a
+        savepoint rolled back can take a table with it."""
+        cache = self.env.cr.cache
+        if _SCHEMA_SCOPE in cache:
+            yield
+            return
+        cache[_SCHEMA_SCOPE] = {}
+        try:
+            yield
+        finally:
+            cache.pop(_SCHEMA_SCOPE, None)
+
+    @api.model
+    def _merge_schema_cache(self, kind):
+        scope = self.env.cr.cache.get(_SCHEMA_SCOPE)
+        return {} if scope is None else scope.setdefault(kind, {})
 
     def _merge_detach_attachments(self, sources):
         """The sources' pictures and files of their binary fields would be deleted with
@@ -443,7 +491,7 @@ class CrmClientMerge(models.Model):
 
     @api.model
     def _merge_partner_keys(self):
-        return self.env["base.partner.merge.automatic.wizard"]._get_fk_on("res_partner")
+        return self._merge_fk_on("res_partner")
 
     # ---- Undo ----
 

@@ -66,6 +66,8 @@ class ResPartner(models.Model):
         string="Primary Contact",
         tracking=True,
         copy=False,
+        # Deleting or merging a partner looks for the companies naming it.
+        index="btree_not_null",
         domain="[('parent_id', '=', id), ('is_company', '=', False), ('type', '=', 'contact')]",
         help="The contact person suggested first, e.g. as the recipient of an email.",
     )
@@ -213,7 +215,11 @@ class ResPartner(models.Model):
             for client in lost.parent_id:
                 if entity := client.billing_entity_ids[:1]:
                     entity.is_default_billing = True
-        if vals.keys() & {"email", "phone", "mobile", "email_ids", "phone_ids", "parent_id", "active"}:
+        if vals.keys() & {"email", "phone", "mobile", "email_ids", "phone_ids", "parent_id", "active"} and not any(
+            vals.get(fname) for fname in ("email", "phone", "mobile")
+        ):
+            # (A partner given an email, phone or mobile has one: nothing to look at; lines
+            # write their partners back one by one.)
             self._client_check_required_channel()
         return res
 

@@ -24,7 +24,7 @@ class ResPartner(models.Model):
         if fname == "email":
             normalized = email_normalize(value.strip())
             if normalized:
-                return ("email_ids", "any", [("email", "=", normalized)])
+                return self._client_channel_exact_leaf("crm.client.email", "email", normalized)
             if exact:
                 return None
             return ("email_ids", "any", [("email", "ilike", value.strip().lower())])
@@ -37,10 +37,19 @@ class ResPartner(models.Model):
             ._channel_normalize(value, self.env["res.partner"])
         )
         if e164[1]:
-            return ("phone_ids", "any", [("number", "=", e164[0])])
+            return self._client_channel_exact_leaf("crm.client.phone", "number", e164[0])
         if exact:
             return None
         return ("phone_ids", "any", [("number", "like", digits)])
+
+    @api.model
+    def _client_channel_exact_leaf(self, model, fname, value):
+        """The partners having a line of exactly this value, as a list of ids: one indexed
+        lookup of a few lines. A subquery (``email_ids any``) ORed with core's own leaf
+        makes PostgreSQL read every partner; a list lets it OR two index scans (core's
+        leaf uses the trigram index of res_partner_identifiers.init())."""
+        lines = self.env[model].search_fetch([(fname, "=", value)], ["partner_id"])
+        return ("id", "in", lines.partner_id.ids)
 
     # Partner field -> (line model, what the line is: primary or mobile)
     _CHANNEL_FIELDS = {
@@ -53,7 +62,16 @@ class ResPartner(models.Model):
         """Mirror the email / phone / mobile given at creation into lines, in one create
         per line model for the whole batch."""
         to_create = {"crm.client.email": [], "crm.client.phone": []}
-        lines_given = any("email_ids" in vals or "phone_ids" in vals for vals in vals_list)
+        known = {"crm.client.email": [], "crm.client.phone": []}  # values core has normalized
+        # Lines given with the partner win (they wrote the field back): the partners that
+        # already have their primary or mobile line, in one query per line model.
+        given = set()  # (line model, flag, partner id)
+        if any("email_ids" in vals or "phone_ids" in vals for vals in vals_list):
+            for model, flag in set(self._CHANNEL_FIELDS.values()):
+                lines = self.env[model].search_fetch(
+                    [("partner_id", "in", self.ids), (flag, "=", True)], ["partner_id"]
+                )
+                given.update((model, flag, partner_id) for partner_id in lines.partner_id.ids)
         for partner, vals in zip(self, vals_list, strict=True):
             seen_numbers = set()
             for fname, (model, flag) in self._CHANNEL_FIELDS.items():
@@ -61,8 +79,8 @@ class ResPartner(models.Model):
                 if not isinstance(value, str) or not value.strip():
                     continue
                 Line = self.env[model]
-                if lines_given and self.env[model].search_count([("partner_id", "=", partner.id), (flag, "=", True)]):
-                    continue  # lines given with the partner win: they wrote the field back
+                if (model, flag, partner.id) in given:
+                    continue
                 if model == "crm.client.phone":
                     # Phone and mobile with the same number, however typed: one line, the
                     # primary one (parsed only when both are given).
@@ -72,10 +90,46 @@ class ResPartner(models.Model):
                         continue
                     seen_numbers.add(value.strip())
                 to_create[model].append({"partner_id": partner.id, Line._channel_value_field: value, flag: True})
+                known[model].append(self._client_known_channel_value(partner, fname, value))
         ctx = switch_on(SYNC_FROM_PARTNER, SYNC_TO_PARTNER_DONE)
         for model, lines in to_create.items():
             if lines:
-                self.env[model].sudo().with_context(**ctx)._channel_create_mirror_lines(lines)
+                self.env[model].sudo().with_context(**ctx)._channel_create_mirror_lines(lines, known[model])
+
+    # Characters of a phone number typed without an extension (no "ext", "x", "#", ",").
+    _PLAIN_NUMBER_CHARS = frozenset("0123456789+-(). ")
+
+    def _client_known_channel_value(self, partner, fname, value):
+        """The line's normalized value when core has already computed it for the new
+        partner (its email_normalized and phone_sanitized, computed once per batch and
+        stored anyway): one parse of each value instead of two. None when core's value may
+        differ from the line's (then the line parses it itself):
+
+        - email: core takes the first address of the text, the line requires exactly one:
+          the same when the text has a single "@";
+        - phone: core parses the mobile first, in the partner's country (else the
+          company's), and drops an extension: the same when no mobile is given, the
+          partner has a country and the number has no extension characters.
+        The partner's field must hold the value as given.
+
+        (Both columns come with mail and phone_validation, which crm_clients depends on.)
+        """
+        partner = partner.sudo()  # phone_sanitized is for internal users only
+        if partner[fname] != value:
+            return None
+        if fname == "email":
+            if "email_normalized" in self._fields and value.count("@") == 1 and (email := partner.email_normalized):
+                return {"email": email, "is_valid": True}
+        elif (
+            fname == "phone"
+            and "phone_sanitized" in self._fields
+            and not partner.mobile
+            and partner.country_id
+            and self._PLAIN_NUMBER_CHARS.issuperset(value)
+            and (number := partner.phone_sanitized)
+        ):
+            return {"number": number, "is_valid": True}
+        return None
 
     def _client_same_number(self, value, others, partner):
         """``value`` is one of the typed numbers ``others`` once normalized (number and

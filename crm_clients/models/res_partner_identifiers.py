@@ -11,6 +11,8 @@ from ..tools import polish_ids
 _ID_SEARCH_FIELDS = ("vat", "regon", "pesel", "krs")
 _CHANNEL_SEARCH_FIELDS = ("email", "phone", "mobile")
 _ID_SEARCH_OPERATORS = ("=", "ilike", "=ilike", "like", "=like")
+# Core's columns given a trigram index (res_partner_<column>_crm_trgm, dropped at uninstall).
+_CORE_TRIGRAM_COLUMNS = ("name", "email", "phone", "mobile")
 # Polish identifiers stored as digits only, with their normalizer and label.
 _POLISH_ID_FIELDS = {
     "regon": (polish_ids.normalize_regon, "REGON"),
@@ -40,7 +42,9 @@ class ResPartner(models.Model):
                     cr.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             except Exception:  # noqa: BLE001 - no rights: searches still work, unindexed
                 return
-        for column in ("vat", "regon", "pesel", "krs"):
+        # Core's own columns searched with `ilike` (name, emails, phones) get one too:
+        # without it, a search by name, email or phone reads every partner.
+        for column in ("vat", "regon", "pesel", "krs", *_CORE_TRIGRAM_COLUMNS):
             cr.execute(
                 SQL(
                     "CREATE INDEX IF NOT EXISTS %s ON res_partner USING gin (%s gin_trgm_ops) WHERE %s IS NOT NULL",
@@ -104,7 +108,10 @@ class ResPartner(models.Model):
     @api.constrains("vat", "country_id")
     def _check_client_nip(self):
         for partner in self:
-            if not partner.vat or not partner._client_vat_is_nip(partner.vat, partner.country_id):
+            vat = partner.vat
+            if not vat or polish_ids.nip_checksum_matches(vat):
+                continue  # none, or a valid NIP as stored by create() and write()
+            if not partner._client_vat_is_nip(vat, partner.country_id):
                 continue
             try:
                 polish_ids.normalize_nip(partner.vat)

@@ -133,6 +133,11 @@ class ResPartner(models.Model):
 
     @api.model
     def client_merge(self, source_ids, target_id, values=None):
+        with self.env["crm.client.merge"]._merge_schema_scope():
+            return self._client_merge(source_ids, target_id, values)
+
+    @api.model
+    def _client_merge(self, source_ids, target_id, values):
         sources, target = self._client_merge_check(source_ids, target_id)
         choices = sources._client_merge_check_values(values, target)
         moved = sources._client_merge_counts()
@@ -444,18 +449,29 @@ class ResPartner(models.Model):
                 counts[model] = counts.get(model, 0) + count
 
         # One count per table: a record pointing to the sources through several columns
-        # (an order's customer, invoice and delivery addresses) is one record moved.
+        # (an order's customer, invoice and delivery addresses) is one record moved. All
+        # in one query.
+        Merge = self.env["crm.client.merge"]
         columns_by_table = {}
-        for table, column in self.env["base.partner.merge.automatic.wizard"]._get_fk_on("res_partner"):
+        for table, column in Merge._merge_fk_on("res_partner"):
             if table == "res_partner" and column == "commercial_partner_id":
                 continue  # follows parent_id
             columns_by_table.setdefault(table, []).append(column)
-        for table, columns in columns_by_table.items():
-            cr.execute("SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = 'id'", [table])
-            counted = SQL("count(DISTINCT id)") if cr.rowcount else SQL("count(*)")
-            condition = SQL(" OR ").join(SQL("%s IN %s", SQL.identifier(column), tuple(self.ids)) for column in columns)
-            cr.execute(SQL("SELECT %s FROM %s WHERE %s", counted, SQL.identifier(table), condition))
-            add(tables.get(table, table), cr.fetchone()[0])
+        schema = Merge._merge_table_columns(list(columns_by_table))
+        counted = [
+            SQL(
+                "SELECT %s, %s FROM %s WHERE %s",
+                table,
+                SQL("count(DISTINCT id)") if "id" in schema.get(table, ()) else SQL("count(*)"),
+                SQL.identifier(table),
+                SQL(" OR ").join(SQL("%s IN %s", SQL.identifier(column), tuple(self.ids)) for column in columns),
+            )
+            for table, columns in columns_by_table.items()
+        ]
+        if counted:
+            cr.execute(SQL(" UNION ALL ").join(counted))
+            for table, count in cr.fetchall():
+                add(tables.get(table, table), count)
         for model, record_fields in (
             ("mail.message", ("model", "res_id")),
             ("ir.attachment", ("res_model", "res_id")),
@@ -616,7 +632,8 @@ class ResPartner(models.Model):
         Alias = self.env["crm.client.external.ref.alias"]
         Alias.search([("partner_id", "in", self.ids)]).write({"partner_id": target.id})
         refs = [(source.external_ref, source.company_id.id) for source in self if source.external_ref]
-        self.write({"external_ref": False})
+        # Not tracked: the sources go, and their reference is named in the merge's log.
+        self.with_context(mail_notrack=True).write({"external_ref": False})
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 Alias.create(
@@ -671,21 +688,9 @@ class ResPartner(models.Model):
         """Every other column pointing to a source now points to the target. A row that
         cannot move (a unique constraint) fails the merge; nothing is deleted."""
         cr = self.env.cr
-        wizard = self.env["base.partner.merge.automatic.wizard"]
-        for table, column in wizard._get_fk_on("res_partner"):
-            if (table, column) in _OWN_TABLES or "base_partner_merge_" in table:
-                continue
-            cr.execute(
-                "SELECT count(*) FROM information_schema.columns WHERE table_name = %s AND column_name != %s",
-                [table, column],
-            )
-            if cr.fetchone()[0] <= 1:
+        for table, column, other in self._client_merge_pointing_columns():
+            if other:
                 # A many2many table: the target gets the sources' links it does not have.
-                cr.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != %s",
-                    [table, column],
-                )
-                other = cr.fetchone()[0]
                 cr.execute(
                     SQL(
                         """INSERT INTO %(table)s (%(column)s, %(other)s)
@@ -723,6 +728,43 @@ class ResPartner(models.Model):
                         detail=exc.diag.message_detail or exc.diag.message_primary,
                     )
                 ) from exc
+
+    def _client_merge_pointing_columns(self):
+        """[(table, column, the other column of a many2many table or None)] of the foreign
+        keys that _client_merge_foreign_keys moves and that hold one of these partners:
+        one query for every column, so that a merge costs what it moves, not what is
+        installed."""
+        Merge = self.env["crm.client.merge"]
+        keys = [
+            (table, column)
+            for table, column in Merge._merge_fk_on("res_partner")
+            if (table, column) not in _OWN_TABLES and "base_partner_merge_" not in table
+        ]
+        if not keys:
+            return []
+        self.env.cr.execute(
+            SQL(" UNION ALL ").join(
+                SQL(
+                    "SELECT %s, %s WHERE EXISTS (SELECT 1 FROM %s WHERE %s IN %s)",
+                    table,
+                    column,
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                    tuple(self.ids),
+                )
+                for table, column in keys
+            )
+        )
+        pointing = self.env.cr.fetchall()
+        schema = Merge._merge_table_columns([table for table, _column in pointing])
+        result = []
+        for table, column in pointing:
+            # A many2many table: two columns, no id (a table of one partner column and an
+            # id holds records, which move).
+            others = [name for name in schema.get(table, ()) if name != column]
+            link = len(others) == 1 and "id" not in others
+            result.append((table, column, others[0] if link else None))
+        return result
 
     def _client_merge_values(self, target, chosen=None):
         """The target keeps its number, reference and status; the values chosen win;

@@ -221,6 +221,7 @@ class ResPartner(models.Model):
                 simple.append((index, item))
             else:
                 single.append((index, item))
+        self._client_upsert_lock_in_order(single, simple, context)
         if simple:
             try:
                 with self.env.cr.savepoint():
@@ -243,6 +244,18 @@ class ResPartner(models.Model):
                     yield index, {"external_ref": item.ref, "id": partner.id, "created": True}
         for index, item in sorted(single, key=lambda pair: pair[0]):
             yield index, self._client_upsert_one(item, context)
+
+    @api.model
+    def _client_upsert_lock_in_order(self, single, simple, context):
+        """Rows taken in one order (the clients written locked by id, the new ones created
+        by reference), so that two calls sharing clients wait for each other instead of
+        deadlocking."""
+        keys = {(item.company_key, item.ref) for _index, item in single}
+        if written := sorted(i for i in map(context["partners"].get, keys) if i):
+            self.env.cr.execute(
+                "SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR NO KEY UPDATE", [tuple(written)]
+            )
+        simple.sort(key=lambda pair: (pair[1].company_key, pair[1].ref))
 
     @api.model
     def _client_upsert_one(self, item, context):

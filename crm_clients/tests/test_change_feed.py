@@ -129,6 +129,34 @@ class TestChangeFeedRecording(CrmClientsCase):
         self.contact.unlink()
         self.assertEqual(self.rows(), [(self.client.id, "updated", ["child_ids"], None)])
 
+    def test_a_new_contact_with_email_and_phone_is_a_change_of_its_client(self):
+        # The lines mirrored from a new contact's (or billing entity's) email and phone are
+        # part of its client's change, as the contact itself is.
+        self.Partner.create(
+            [
+                {"name": "New Person", "parent_id": self.client.id, "email": "np@client.pl", "phone": "22 111 22 44"},
+                {"name": "Other Person", "parent_id": self.other.id, "mobile": "+48 601 111 222"},
+            ]
+        )
+        self.assertCountEqual(
+            self.rows(),
+            [(self.client.id, "updated", ["child_ids"], None), (self.other.id, "updated", ["child_ids"], None)],
+        )
+        self.mark = self.rows_mark()
+        self.Partner.create(
+            {"name": "New Entity", "parent_id": self.client.id, "is_billing_entity": True, "email": "inv@client.pl"}
+        )
+        self.assertEqual(self.rows(), [(self.client.id, "updated", ["billing_entity_ids"], None)])
+        # The feed is on again after those creates; off stays off (as while installing).
+        self.mark = self.rows_mark()
+        self.other.write({"city": "Gdańsk"})
+        self.assertEqual(self.rows(), [(self.other.id, "updated", ["city"], None)])
+        self.env.cr.execute("SELECT set_config('crm_clients.change_feed', 'off', true)")
+        self.create_client(name="Unseen", email="unseen@client.pl", phone="22 111 22 55")
+        self.env.flush_all()
+        self.env.cr.execute("SELECT current_setting('crm_clients.change_feed')")
+        self.assertEqual(self.env.cr.fetchone()[0], "off")
+
     def rows_mark(self):
         self.env.flush_all()
         self.env.cr.execute("SELECT max(id) FROM crm_client_change")

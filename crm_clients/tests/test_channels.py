@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..tools.internal import SYNC_FROM_PARTNER
+from ..tools.internal import switch_on
 from .common import CrmClientsCase
 
 
@@ -103,6 +105,38 @@ class TestChannels(ChannelsCase):
         self.assertEqual((phone.number, phone.extension), ("+48221112233", "45"))
         self.assertEqual(client.phone, "+48221112233")
         self.assertEqual(phone.whatsapp_url, "https://wa.me/48221112233")
+
+    def test_mirrored_lines_normalize_like_the_lines_themselves(self):
+        # Lines mirrored at creation take core's email_normalized / phone_sanitized when
+        # those are the same as the line's own normalization: every typing gives the line
+        # its own normalization would give (extension, several addresses, no country,
+        # a mobile, free text), in one batch.
+        typed = [
+            ({"email": "Jan Kowalski <Jan.Kowalski@Firma.PL>", "phone": "(22) 123-45-67"}, self.poland),
+            ({"email": "a@firma.pl, b@firma.pl", "phone": "0048 22 123 45 68"}, self.poland),
+            ({"email": "zoe@example.be", "phone": "+32 2 555 12 12"}, self.belgium),
+            ({"email": "x@firma.pl", "phone": "22 123 45 69 ext. 12"}, self.poland),
+            ({"email": "y@firma.pl", "phone": "22 123 45 70 x 7"}, self.poland),
+            ({"email": "bad@", "phone": "123"}, self.poland),
+            ({"email": "z@firma.pl", "phone": "22 123 45 71"}, self.env["res.country"]),
+            ({"email": "w@firma.pl", "phone": "22 123 45 72", "mobile": "601 234 568"}, self.poland),
+            ({"email": "v@firma.pl", "phone": "+48 22 123 45 73"}, self.belgium),
+        ]
+        clients = self.Partner.create(
+            [{"name": f"Typed {i}", "country_id": country.id, **vals} for i, (vals, country) in enumerate(typed)]
+        )
+        mirroring = switch_on(SYNC_FROM_PARTNER)  # free text is kept, as when mirroring
+        for client, (vals, _country) in zip(clients, typed, strict=True):
+            for line, value in (
+                (client.email_ids, vals["email"]),
+                (client.phone_ids.filtered("is_primary"), vals["phone"]),
+            ):
+                expected = line.with_context(**mirroring)._channel_normalize(value, client)
+                self.assertEqual((line[line._channel_value_field], line.is_valid), expected, f"{client.name}: {value}")
+            phone = client.phone_ids.filtered("is_primary")
+            extension = self.Phone.with_context(**mirroring)._phone_parse(vals["phone"], client)[2]
+            self.assertEqual(phone.extension, extension, f"{client.name}: {vals['phone']}")
+        self.assertEqual(clients[3].phone_ids.extension, "12")
 
     def test_free_text_is_kept_and_flagged(self):
         blank = self.create_client(email=" ", phone="  ")

@@ -163,6 +163,22 @@ class TestCoreMergeWizard(ChannelsCase):
         cr.execute("SELECT count(*) FROM crm_clients_test_loyalty")
         self.assertEqual(cr.fetchone()[0], 2, "nothing deleted")
 
+    def test_the_tables_are_read_again_by_the_next_merge(self):
+        # A merge reads the tables pointing to partners once, for itself only: a table
+        # gone since (a module uninstalled, a savepoint rolled back) is not looked for.
+        cr = self.env.cr
+        cr.execute(
+            "CREATE TABLE crm_clients_test_visits (id serial PRIMARY KEY, partner_id int REFERENCES res_partner(id))"
+        )
+        cr.execute("INSERT INTO crm_clients_test_visits (partner_id) VALUES (%s)", [self.source.id])
+        self._merge(self.target, self.source)
+        cr.execute("SELECT partner_id FROM crm_clients_test_visits")
+        self.assertEqual(cr.fetchall(), [(self.target.id,)], "the row moved to the target")
+        cr.execute("DROP TABLE crm_clients_test_visits")
+        other = self.create_client(name="Kowalski ter", email="biuro@kowalski.pl")
+        self._merge(self.target, other)
+        self.assertFalse(other.exists())
+
     def test_core_refusals_still_hold(self):
         # Core's own checks stay: a plain employee merges only partners with one email.
         with self.assertRaisesRegex(UserError, "same email"):

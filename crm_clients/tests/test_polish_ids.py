@@ -23,6 +23,21 @@ class TestPolishIds(CrmClientsCase):
         self.assertEqual(client.vat, NIP_2)
         self.assertEqual(client.regon, REGON_14)
 
+    def test_nip_checksum_is_python_stdnum_s(self):
+        # The NIP's check digit is computed here (every create checks it twice): the same
+        # verdict as python-stdnum's on every check digit of many numbers, and on digits of
+        # other scripts (not a NIP).
+        from stdnum.pl import nip as stdnum_nip
+
+        from ..tools import polish_ids
+
+        numbers = [f"{base:09d}{check}" for base in range(100000000, 999999999, 8999993) for check in range(10)]
+        for number in [*numbers, "526104082\u0668", "\u0665261040828", "526104082", "52610408281"]:
+            self.assertEqual(polish_ids.nip_checksum_matches(number), stdnum_nip.is_valid(number), number)
+        self.assertEqual(sum(map(polish_ids.nip_checksum_matches, numbers)), sum(map(stdnum_nip.is_valid, numbers)))
+        with self.assertRaisesRegex(ValidationError, "checksum"):
+            self.create_client(vat="526104082\u0668", country_id=self.poland.id)
+
     def test_pl_prefix_marks_a_nip_without_country(self):
         client = self.create_client(vat="pl5261040828")
         self.assertEqual(client.vat, NIP)

@@ -48,6 +48,54 @@ class TestQueryCount(CrmClientsCase):
 
         one, many = overhead(1, 100), overhead(50, 200)
         self.assertEqual(one, many, f"crm_clients adds {one} queries to 1 create, {many} to 50")
+        # Past core's INSERT batches of 100 rows too, and a fixed, small number.
+        self.assertEqual(overhead(250, 2000), one, "crm_clients' queries grow with a batch of 250")
+        self.assertLessEqual(one, 20, f"crm_clients adds {one} queries to a create")
+
+    def test_create_costs_constant_queries(self):
+        # The whole create of N clients with an email, a phone, a mobile and a NIP (their
+        # lines, numbers, statuses, identifiers, change feed) costs as many more queries for
+        # 90 clients than for 1 as core's own create does (none without the apps whose
+        # partner fields cost one query a record, e.g. account's invoice report).
+        self.Partner.create(self._client_vals(1, 0))
+
+        def growth(ours, offset):
+            counts = {
+                n: self._count_queries(lambda n=n: self.Partner.create(self._client_vals(n, offset + n, ours=ours)))
+                for n in (1, 90)
+            }
+            return counts[90] - counts[1]
+
+        core, ours = growth(False, 5000), growth(True, 3000)
+        self.assertEqual(ours, core, f"90 clients cost {ours} queries more than 1; core's own create {core}")
+        clients = self.Partner.search([("external_ref", "=like", "QC-3090%")])
+        self.assertEqual(len(clients.email_ids), 1)
+        self.assertEqual(len(clients.phone_ids), 2)
+
+    def test_mirroring_with_lines_given_is_batched(self):
+        # Lines given with the partners win over the partners' own fields: which partners
+        # have them is looked up once per batch, not once per client and field.
+        def create(count, offset):
+            vals_list = [
+                {
+                    **values,
+                    "email_ids": [(0, 0, {"email": f"orders{offset + i}@example.com", "is_primary": True})],
+                    "phone_ids": [(0, 0, {"number": f"+48 22 {offset + i:07d}", "is_primary": True})],
+                }
+                for i, values in enumerate(self._client_vals(count, offset))
+            ]
+            partners = self.Partner.create(vals_list)
+            return partners, vals_list
+
+        counts = {}
+        for count in (1, 40):
+            partners, vals_list = create(count, 6000 + 100 * count)
+            counts[count] = self._count_queries(lambda p=partners, v=vals_list: p._client_channels_from_partner_vals(v))
+        self.assertEqual(counts[1], counts[40], f"queries by number of clients mirrored: {counts}")
+        client = self.Partner.search([("external_ref", "=", "QC-6100")])
+        # The given lines won; the mobile got its own line.
+        self.assertEqual(client.email_ids.mapped("email"), ["orders6100@example.com"])
+        self.assertEqual(sorted(client.phone_ids.mapped("is_mobile")), [False, True])
 
     def test_search_and_read_are_batched(self):
         self.Partner.create(self._client_vals(30, 300))

@@ -72,18 +72,29 @@ class TestSearchIds(CrmClientsCase):
                 SELECT {select} FROM res_partner t, generate_series(1, 100000) AS n WHERE t.id = %s""",
             [self.person.id],
         )
+        # A client whose email and phone lines are found (the other clients have none).
+        lined = self.create_client(name="Lined", email="lined@example.com", phone="+48 22 555 66 77")
         cr.execute("ANALYZE res_partner")
         for fname, value in (
             ("vat", "PL 526-104-08-28"),
             ("regon", "012-100-784"),
             ("pesel", "440514-01359"),
             ("krs", "0000-028-860"),
+            # core's fields searched by name, email and phone (issue 20: a million clients)
+            ("name", "Bulk 4242"),
+            ("email", "Lined@Example.com"),
+            ("phone", "+48 (22) 555-66-77"),
+            ("mobile", "+48 22 555 66 77"),
         ):
             query = self.Partner._search([(fname, "ilike", value)])
             sql = query.select()
             cr.execute(SQL_EXPLAIN + sql.code, sql.params)
             plan = "\n".join(row[0] for row in cr.fetchall())
             self.assertNotIn("Seq Scan on res_partner", plan, f"{fname}:\n{plan}")
+        # what the plans find
+        self.assertEqual(self.Partner.search([("name", "ilike", "Bulk 42424")]).mapped("name"), ["Bulk 42424"])
+        self.assertEqual(self.Partner.search([("email", "ilike", "Lined@Example.com")]), lined)
+        self.assertEqual(self.Partner.search([("phone", "ilike", "+48 (22) 555-66-77")]), lined)
 
 
 SQL_EXPLAIN = "EXPLAIN "

@@ -103,6 +103,20 @@ class TestClientTimeline(CrmClientsCase):
         with self.assertRaises(AccessError):
             self.env["crm.client.timeline"].with_user(self.employee).search([])
 
+    def test_a_contact_of_another_company_stays_out_of_its_clients_page(self):
+        # The page of one client checks the partner rules on its contact persons only
+        # (issue 20): a contact the user cannot read is still left out.
+        client, person = self.make_history()
+        other_company = self.env["res.company"].create({"name": "Other Company"})
+        person.company_id = other_company
+        person.message_post(body="Secret of the other company", message_type="comment", subtype_xmlid="mail.mt_note")
+        page = client.with_user(self.client_user).client_timeline_read()
+        bodies = " ".join(entry["summary"] for entry in page["entries"])
+        self.assertIn("Agreed on a call next week", bodies)
+        self.assertNotIn("Secret of the other company", bodies)
+        self.assertNotIn("Thanks for the offer", bodies)
+        self.assertEqual(page["total"], len(page["entries"]))
+
     def test_planned_activities_of_client_and_contacts(self):
         client, person = self.make_history()
         client.activity_schedule("mail.mail_activity_data_todo", summary="Send the contract")

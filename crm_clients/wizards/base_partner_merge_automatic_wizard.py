@@ -34,7 +34,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         in_partners = dst_partner and dst_partner in partners
         target = dst_partner if in_partners else self._get_ordered_partner(partners.ids)[-1]
         sources = partners - target
-        with self.env.cr.savepoint():
+        with self.env["crm.client.merge"]._merge_schema_scope(), self.env.cr.savepoint():
             merge = self.env["crm.client.merge"]._merge_begin(sources, target, "wizard")
             result = super(
                 BasePartnerMergeAutomaticWizard, self.with_context(**{_SUMMARY: summary, _MERGE_RECORD: merge})
