@@ -1,2 +1,2 @@
-from . import test_vies
 from . import test_tours_screenshots
+from . import test_vies
