@@ -12,14 +12,14 @@ source tools/env.sh || exit 1
 python -c "import matplotlib" 2>/dev/null || pip install -q -r tools/requirements-bench.txt -c tools/constraints.txt || exit 1
 if [ "${1:-}" = load ]; then
     # `make bench-load`: many users at once on the 100,000 clients' template.
-    python tests/bench/scale/build.py 100000 || exit 1
+    python tests/bench/scale/templates.py 100000 || exit 1
     exec python tests/bench/scale/load.py 100000
 fi
 IFS=, read -r -a sizes <<<"${CRM_SCALE_SIZES:-10000,100000,1000000}"
 status=0
 for size in "${sizes[@]}"; do
     echo "== $size clients"
-    python tests/bench/scale/build.py "$size" || exit 1
+    python tests/bench/scale/templates.py "$size" || exit 1
     python tests/bench/scale/measure.py "$size" || status=1
 done
 python tests/bench/scale/report.py "${sizes[@]}" || status=1

@@ -1,6 +1,6 @@
 """`make bench-load`: many users at once on 100,000 clients (``python load.py [SIZE]``).
 
-A copy of the template ``crm_scale_tpl_<size>`` (build.py; 100,000 by default) is served
+A copy of the template ``crm_scale_tpl_<size>`` (templates.py; 100,000 by default) is served
 by Odoo with 4 workers on 127.0.0.1, and for ``CRM_LOAD_SECONDS`` (300 by default):
 
 - 8 integrators call ``client_upsert`` in batches of 50 over one pool of 400 external
@@ -38,11 +38,10 @@ from common import free_port  # noqa: E402
 from measure import CLIENTS  # noqa: E402
 from measure import KANBAN_SPEC  # noqa: E402
 from measure import WEB_CONTEXT  # noqa: E402
-
-from build import connect  # noqa: E402
-from build import dropdb  # noqa: E402
-from build import say  # noqa: E402
-from build import template_name  # noqa: E402
+from templates import connect  # noqa: E402
+from templates import dropdb  # noqa: E402
+from templates import say  # noqa: E402
+from templates import template_name  # noqa: E402
 
 SECONDS = float(os.environ.get("CRM_LOAD_SECONDS", 300))
 INTEGRATORS, WEB_USERS, WORKERS = 8, 20, 4

@@ -1,6 +1,6 @@
 """One measuring run of `make bench-scale` at one size: ``python measure.py SIZE``.
 
-A copy of the template ``crm_scale_tpl_<size>`` (build.py) is served by a live Odoo
+A copy of the template ``crm_scale_tpl_<size>`` (templates.py) is served by a live Odoo
 (threaded, like `odoo-bin` without workers) and every operation is called over XML-RPC as
 the web client or an integrator calls it: a warm-up pass, then the median of ``RUNS``
 calls, each on another client (spread over the whole table). Plain Odoo's figure is
@@ -43,12 +43,11 @@ from common import ROOT  # noqa: E402
 from common import Server  # noqa: E402
 from common import free_port  # noqa: E402
 from common import valid_nip  # noqa: E402
-
-from build import TIMELINE_REF  # noqa: E402
-from build import connect  # noqa: E402
-from build import dropdb  # noqa: E402
-from build import say  # noqa: E402
-from build import template_name  # noqa: E402
+from templates import TIMELINE_REF  # noqa: E402
+from templates import connect  # noqa: E402
+from templates import dropdb  # noqa: E402
+from templates import say  # noqa: E402
+from templates import template_name  # noqa: E402
 
 RESULTS = ROOT / ".local" / "bench_scale"
 RUNS = 9

@@ -24,7 +24,7 @@ them, then given everything crm_clients gives a client:
 
 A template is rebuilt when this generator changes, and upgraded in place (``-u
 crm_clients``) when the addon's version or schema (its fields, indexes and constraints)
-changes: ``python build.py SIZE`` does whatever is needed and prints the template's name.
+changes: ``python templates.py SIZE`` does whatever is needed and prints the template's name.
 """
 
 import contextlib
