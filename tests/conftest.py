@@ -1,11 +1,15 @@
 """Fixtures for the cross-addon and end-to-end tests: a live Odoo server on a free
 port of 127.0.0.1, serving a copy of the test database (see tools/test.sh)."""
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import xmlrpc.client
 from pathlib import Path
 
@@ -126,3 +130,31 @@ def fault_of(call, *args, **kwargs):
     with pytest.raises(xmlrpc.client.Fault) as caught:
         call(*args, **kwargs)
     return caught.value.faultString
+
+
+def odoo_shell(database, script, tag):
+    """Run ``script`` in `odoo-bin shell` on ``database``; answers the JSON it printed on
+    the line starting with ``<tag>=`` (how the end-to-end tests set up their data)."""
+    output = subprocess.run(
+        [sys.executable, str(ODOO_BIN), "shell", "-c", CONFIG, "-d", database, "--no-http", "--log-level", "warn"],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    [line] = [line for line in output.splitlines() if line.startswith(f"{tag}=")]
+    return json.loads(line.split("=", 1)[1])
+
+
+def get_json(server, path, key=None, method="GET", **params):
+    """(status, headers, JSON body) of an HTTP API call with a bearer key, errors included."""
+    url = f"{server.url}{path}"
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {key}"} if key else {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, json.load(exc)

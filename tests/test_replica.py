@@ -19,19 +19,15 @@ Odoo's connections, ``application_name`` odoo-<pid>), never assumed:
 - when the replica is down, Odoo reads from the primary.
 """
 
-import json
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from .conftest import CONFIG
-from .conftest import ODOO_BIN
+from .conftest import odoo_shell
 from .conftest import start_server
 from .pg_replica import Replica
 
@@ -116,16 +112,7 @@ class Where:
 
 @pytest.fixture(scope="module")
 def data(live_odoo):
-    output = subprocess.run(
-        [sys.executable, str(ODOO_BIN), "shell", "-c", CONFIG, "-d", live_odoo.db, "--no-http", "--log-level", "warn"],
-        input=SETUP,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    ).stdout
-    [line] = [line for line in output.splitlines() if line.startswith("REPLICA=")]
-    return json.loads(line.split("=", 1)[1])
+    return odoo_shell(live_odoo.db, SETUP, "REPLICA")
 
 
 @pytest.fixture(scope="module")

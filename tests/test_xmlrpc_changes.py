@@ -25,6 +25,8 @@ from .conftest import ODOO_BIN
 from .conftest import ROOT
 from .conftest import fault_of
 from .conftest import free_port
+from .conftest import get_json
+from .conftest import odoo_shell
 from .openapi_check import check_answer
 from .openapi_check import document
 
@@ -60,33 +62,12 @@ print('FEED=' + json.dumps({{'company_b': company_b.id, 'main_company': env.ref(
 env.cr.commit()
 env.registry.signal_changes()  # the served registry reloads its caches (admin's companies)
 """
-    output = subprocess.run(
-        [sys.executable, str(ODOO_BIN), "shell", "-c", CONFIG, "-d", live_odoo.db, "--no-http", "--log-level", "warn"],
-        input=script,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    ).stdout
-    [line] = [line for line in output.splitlines() if line.startswith("FEED=")]
-    return json.loads(line.split("=", 1)[1])
-
-
-def get(server, path, key=None, method="GET", **params):
-    url = f"{server.url}{path}"
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {key}"} if key else {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.headers, json.load(response)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, json.load(exc)
+    return odoo_shell(live_odoo.db, script, "FEED")
 
 
 def http_reader(server, key):
     def read(cursor, limit=200):
-        status, headers, body = get(server, CHANGES, key, cursor=cursor or "", limit=limit)
+        status, headers, body = get_json(server, CHANGES, key, cursor=cursor or "", limit=limit)
         check_answer(CHANGES, "GET", status, body, headers)
         assert status == 200, body
         return body
@@ -200,16 +181,16 @@ def test_http_errors_are_json_as_documented(live_odoo, feed_setup):
         ({}, feed_setup["portal_key"], "GET", 403, "forbidden"),
     ]
     for params, auth, method, status, code in cases:
-        answer_status, headers, body = get(live_odoo, CHANGES, auth, method=method, **params)
+        answer_status, headers, body = get_json(live_odoo, CHANGES, auth, method=method, **params)
         assert (answer_status, body["error"]["code"]) == (status, code), (params, method, body)
         assert body["error"]["message"]
         check_answer(CHANGES, method, answer_status, body, headers)
-    _status, _headers, body = get(live_odoo, CHANGES, key, cursor="999999999999.1")
+    _status, _headers, body = get_json(live_odoo, CHANGES, key, cursor="999999999999.1")
     assert "Start again from a full read" in body["error"]["message"]
 
 
 def test_the_openapi_document_is_served_and_valid(live_odoo):
-    status, _headers, served = get(live_odoo, "/crm_clients/api/v1/openapi.json")
+    status, _headers, served = get_json(live_odoo, "/crm_clients/api/v1/openapi.json")
     check_answer("/crm_clients/api/v1/openapi.json", "GET", status, served)
     assert served["servers"] == [{"url": live_odoo.url}]
     assert {**served, "servers": document()["servers"]} == document()

@@ -3,19 +3,13 @@ XML-RPC (as an administrator and as a plain client user) and the HTTP API's reso
 route (answers checked against the OpenAPI document), across real commits; the change
 feed of a merge and its undo."""
 
-import json
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 
-from .conftest import CONFIG
-from .conftest import ODOO_BIN
 from .conftest import fault_of
+from .conftest import get_json
+from .conftest import odoo_shell
 from .openapi_check import check_answer
 
 RESOLVE = "/crm_clients/api/v1/clients/resolve"
@@ -40,28 +34,7 @@ print('KEYS=' + json.dumps({{'admin': key(env.ref('base.user_admin')), 'clerk': 
     'clerk_login': clerk.login}}))
 env.cr.commit()
 """
-    output = subprocess.run(
-        [sys.executable, str(ODOO_BIN), "shell", "-c", CONFIG, "-d", live_odoo.db, "--no-http", "--log-level", "warn"],
-        input=script,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    ).stdout
-    [line] = [line for line in output.splitlines() if line.startswith("KEYS=")]
-    return json.loads(line.split("=", 1)[1])
-
-
-def get(server, path, key=None, method="GET", **params):
-    url = f"{server.url}{path}"
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {key}"} if key else {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.headers, json.load(response)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, json.load(exc)
+    return odoo_shell(live_odoo.db, script, "KEYS")
 
 
 def clients(admin, *names, **values):
@@ -138,7 +111,7 @@ def test_resolve_over_http(live_odoo, admin, keys):
     admin.call("res.partner", "client_merge", [gone], keeper)
     admin.call("res.partner", "unlink", [deleted])
     ids = f"{gone},{keeper},{deleted},2147483000"
-    status, headers, body = get(live_odoo, RESOLVE, keys["clerk"], ids=ids)
+    status, headers, body = get_json(live_odoo, RESOLVE, keys["clerk"], ids=ids)
     check_answer(RESOLVE, "GET", status, body, headers)
     assert status == 200, body
     assert body == {
@@ -167,7 +140,7 @@ def test_resolve_over_http(live_odoo, admin, keys):
     ],
 )
 def test_resolve_errors_are_json_as_documented(live_odoo, keys, key, method, params, status, code):
-    status_got, headers, body = get(live_odoo, RESOLVE, keys.get(key, key), method=method, **params)
+    status_got, headers, body = get_json(live_odoo, RESOLVE, keys.get(key, key), method=method, **params)
     check_answer(RESOLVE, method, status_got, body, headers)
     assert (status_got, body["error"]["code"]) == (status, code), body
 
