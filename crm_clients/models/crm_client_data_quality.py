@@ -269,21 +269,25 @@ class CrmClientDataQuality(models.Model):
                     SELECT p.id, p.company_id, p.vat, %(key)s AS key
                       FROM res_partner p
                      WHERE p.vat IS NOT NULL AND p.active AND p.id = p.commercial_partner_id AND %(scope)s
-                ), candidates AS (
-                    SELECT * FROM keyed
-                     WHERE length(key) > 3
-                       AND key IN (SELECT key FROM keyed WHERE length(key) > 3 GROUP BY key HAVING count(*) > 1)
+                ), counted AS (
+                    -- Partners with the same key: of no company, and of each partner's own
+                    -- company (window counts: a self-join was quadratic in the partners
+                    -- sharing keys, hours at a million).
+                    SELECT k.*,
+                           count(*) FILTER (WHERE k.company_id IS NULL) OVER (PARTITION BY k.key) AS of_no_company,
+                           count(*) OVER (PARTITION BY k.key, k.company_id) AS of_its_company
+                      FROM keyed k
+                     WHERE length(k.key) > 3
                 )
                 INSERT INTO crm_client_data_quality (partner_id, company_id, kind, problem, field_name, value,
                                                      normalized_value, found_on,
                                                      create_uid, create_date, write_uid, write_date)
                 SELECT a.id, a.company_id, 'vat', 'shared', 'vat', a.vat, a.key, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM candidates a
-                 WHERE EXISTS (
-                    SELECT 1 FROM candidates b
-                     WHERE b.key = a.key AND b.id <> a.id
-                       AND (b.company_id IS NULL OR b.company_id = a.company_id)
-                 )
+                  FROM counted a
+                 -- another partner with its key that whoever sees it sees too: of no
+                 -- company, or of its own company
+                 WHERE CASE WHEN a.company_id IS NULL THEN a.of_no_company > 1
+                            ELSE a.of_no_company > 0 OR a.of_its_company > 1 END
                 """,
                 key=_TAX_ID_KEY,
                 scope=scope,
