@@ -168,7 +168,7 @@ def test_the_feed_tells_a_merge_and_its_undo(admin):
         cursor = page["cursor"]
         time.sleep(0.2)
     of_source = [(c["kind"], c.get("into_id")) for c in changes if c["id"] == source]
-    assert of_source == [("merged", target), ("created", None)]
+    assert of_source == [("merged", target), ("created", None)], [c for c in changes if c["id"] == source]
     assert [c for c in changes if c["id"] == source][-1]["external_ref"] == f"FMS-{RUN}"
     # The merge filled the target's empty website; the undo emptied it again.
     assert any(c["id"] == target and c["kind"] == "updated" and "website" in c["fields"] for c in changes), changes

@@ -37,7 +37,7 @@ _TECHNICAL = ("write_date", "write_uid")
 # Tables whose rows of the target a merge changes or adds to (twin lines, new aliases).
 _TARGET_SIDE = ("crm_client_email", "crm_client_phone", "crm_client_external_ref_alias")
 # Records attached to a partner by model name and id rather than a foreign key.
-_RECORD_TABLES = (
+RECORD_TABLES = (
     ("mail_message", "model"),
     ("ir_attachment", "res_model"),
     ("mail_activity", "res_model"),
@@ -220,7 +220,8 @@ class CrmClientMerge(models.Model):
                 SQL.identifier(_SNAPSHOT),
             )
         )
-        cr.execute(SQL("TRUNCATE %s", SQL.identifier(_SNAPSHOT)))
+        # Empty: every merge empties it at its end, or fails in a savepoint that takes
+        # its rows back.
         watches = self._merge_watches(sources, target)
         columns = self._merge_table_columns(list(watches))
         # One statement for every table (the follower subtypes after it: they are found
@@ -310,14 +311,11 @@ class CrmClientMerge(models.Model):
                             ids=ids,
                         )
                     )
-        for record_table, model_column in _RECORD_TABLES:
+        for record_table, model_column in RECORD_TABLES:
             watches[record_table].append(SQL("t.%s = %s AND t.res_id IN %s", SQL.identifier(model_column), model, ids))
         references = tuple(f"{model},{record_id}" for record_id in ids)
-        for field in self.env["ir.model.fields"].sudo().search([("ttype", "=", "reference"), ("store", "=", True)]):
-            Model = self.env.get(field.model)
-            if Model is None or Model._abstract or not Model._auto or field.name not in Model._fields:
-                continue
-            watches[Model._table].append(SQL("t.%s IN %s", SQL.identifier(field.name), references))
+        for Model, fname in self._merge_reference_columns():
+            watches[Model._table].append(SQL("t.%s IN %s", SQL.identifier(fname), references))
         jsonpath = "$.* ? ({})".format(" || ".join(f"@ == {record_id}" for record_id in ids))
         for field in self.env.registry.many2one_company_dependents[model]:
             watches[self.env[field.model_name]._table].append(
@@ -344,6 +342,21 @@ class CrmClientMerge(models.Model):
             cache.update(dict.fromkeys(missing))
             cache.update(self.env.cr.fetchall())
         return {table: cache[table] for table in tables if cache.get(table)}
+
+    @api.model
+    def _merge_reference_columns(self):
+        """[(model, field)] of the stored reference fields, which name a record as
+        "model,id" (once per schema scope)."""
+        cache = self._merge_schema_cache("references")
+        if "fields" not in cache:
+            found = []
+            for field in self.env["ir.model.fields"].sudo().search([("ttype", "=", "reference"), ("store", "=", True)]):
+                Model = self.env.get(field.model)
+                if Model is None or Model._abstract or not Model._auto or field.name not in Model._fields:
+                    continue
+                found.append((field.model, field.name))
+            cache["fields"] = found
+        return [(self.env[model].sudo(), fname) for model, fname in cache["fields"]]
 
     @api.model
     def _merge_fk_on(self, table):
@@ -387,94 +400,99 @@ class CrmClientMerge(models.Model):
         self.env["ir.attachment"].invalidate_model()
 
     def _merge_end(self, target):
-        """Keep the difference between the copy and what the merge left."""
+        """Keep the difference between the copy and what the merge left: the rows gone,
+        changed and added, of every table copied, in one statement."""
         self.ensure_one()
         self.env.flush_all()
-        cr = self.env.cr
         snapshot = SQL.identifier(_SNAPSHOT)
-        for table, columns in self.tables.items():
-            if "id" not in columns:
-                self._merge_diff_link_table(table, columns, target)
-                continue
+        ctes, rows = [], []
+        for index, (table, columns) in enumerate(self.tables.items()):
             params = {
                 "snapshot": snapshot,
                 "merge": self.id,
                 "name": table,
                 "table": SQL.identifier(table),
-                "technical": list(_TECHNICAL),
+                "target": target.id,
             }
-            cr.execute(
+            if "id" not in columns:
+                rows += self._merge_diff_link_table(table, columns, params)
+                continue
+            rows.append(
                 SQL(
-                    """INSERT INTO crm_client_merge_row (merge_id, kind, table_name, row_id, old_values)
-                       SELECT %(merge)s, 'deleted', s.tbl, s.pk::int, s.row FROM %(snapshot)s s
+                    """SELECT %(merge)s, 'deleted', s.tbl, s.pk::int, s.row, NULL::jsonb FROM %(snapshot)s s
                         WHERE s.tbl = %(name)s AND NOT EXISTS (SELECT 1 FROM %(table)s t WHERE t.id = s.pk::int)""",
                     **params,
                 )
             )
-            cr.execute(
+            # Each row made JSON once (inlined, it was made again for each of its keys).
+            cte = SQL.identifier(f"now_{index}")
+            ctes.append(
                 SQL(
-                    """INSERT INTO crm_client_merge_row (merge_id, kind, table_name, row_id, old_values, new_values)
-                       SELECT %(merge)s, CASE WHEN d.id = %(target)s AND d.tbl = 'res_partner' THEN 'target' ELSE 'changed' END,
-                              d.tbl, d.id, d.old, d.new
-                         FROM (
-                            SELECT s.tbl, t.id,
-                                   (SELECT jsonb_object_agg(o.key, o.value) FROM jsonb_each(s.row) o
-                                     WHERE o.value IS DISTINCT FROM n.row -> o.key) AS old,
-                                   (SELECT jsonb_object_agg(o.key, n.row -> o.key) FROM jsonb_each(s.row) o
-                                     WHERE o.value IS DISTINCT FROM n.row -> o.key) AS new
-                              FROM %(snapshot)s s
-                              JOIN %(table)s t ON t.id = s.pk::int
-                             CROSS JOIN LATERAL (SELECT to_jsonb(t) AS row) n
-                             WHERE s.tbl = %(name)s AND n.row <> s.row
+                    """%(cte)s AS MATERIALIZED (
+                           SELECT s.tbl, t.id, s.row AS before, to_jsonb(t) AS after
+                             FROM %(snapshot)s s JOIN %(table)s t ON t.id = s.pk::int
+                            WHERE s.tbl = %(name)s)""",
+                    cte=cte,
+                    **params,
+                )
+            )
+            rows.append(
+                SQL(
+                    """SELECT %(merge)s, CASE WHEN n.id = %(target)s AND n.tbl = 'res_partner' THEN 'target' ELSE 'changed' END,
+                              n.tbl, n.id, d.old, d.new
+                         FROM %(cte)s n CROSS JOIN LATERAL (
+                            SELECT jsonb_object_agg(o.key, o.value) AS old, jsonb_object_agg(o.key, n.after -> o.key) AS new
+                              FROM jsonb_each(n.before) o WHERE o.value IS DISTINCT FROM n.after -> o.key
                          ) d
-                        WHERE (d.old - %(technical)s::text[]) <> '{}'::jsonb""",
-                    target=target.id,
+                        WHERE n.after <> n.before AND (d.old - %(technical)s::text[]) <> '{}'::jsonb""",
+                    cte=cte,
+                    technical=list(_TECHNICAL),
                     **params,
                 )
             )
             if table in _TARGET_SIDE:
                 fk_columns = [column for t, column in self._merge_partner_keys() if t == table]
-                cr.execute(
+                rows.append(
                     SQL(
-                        """INSERT INTO crm_client_merge_row (merge_id, kind, table_name, row_id, old_values)
-                           SELECT %(merge)s, 'inserted', %(name)s, t.id, to_jsonb(t) FROM %(table)s t
+                        """SELECT %(merge)s, 'inserted', %(name)s, t.id, to_jsonb(t), NULL::jsonb FROM %(table)s t
                             WHERE (%(pointing)s)
                               AND NOT EXISTS (SELECT 1 FROM %(snapshot)s s WHERE s.tbl = %(name)s AND s.pk = t.id::text)""",
                         pointing=SQL(" OR ").join(SQL("t.%s = %s", SQL.identifier(c), target.id) for c in fk_columns),
                         **params,
                     )
                 )
-        cr.execute(SQL("TRUNCATE %s", snapshot))
+        if rows:
+            # UNION ALL keeps the tables' order: an undo puts rows back in it.
+            self.env.cr.execute(
+                SQL(
+                    "%s INSERT INTO crm_client_merge_row (merge_id, kind, table_name, row_id, old_values, new_values) %s",
+                    SQL("WITH %s", SQL(", ").join(ctes)) if ctes else SQL(),
+                    SQL(" UNION ALL ").join(SQL("(%s)", row) for row in rows),
+                )
+            )
+        self.env.cr.execute(SQL("DELETE FROM %s", snapshot))
 
-    def _merge_diff_link_table(self, table, columns, target):
-        """A table of links (no id): the links gone and the links the target got."""
-        cr = self.env.cr
+    def _merge_diff_link_table(self, table, columns, params):
+        """A table of links (no id): the links gone and the links the target got, as
+        rows of _merge_end's statement."""
         same = SQL(" AND ").join(SQL("t.%s = p.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns)
-        params = {
-            "snapshot": SQL.identifier(_SNAPSHOT),
-            "merge": self.id,
-            "name": table,
-            "table": SQL.identifier(table),
-            "same": same,
-        }
-        cr.execute(
+        rows = [
             SQL(
-                """INSERT INTO crm_client_merge_row (merge_id, kind, table_name, old_values)
-                   SELECT %(merge)s, 'deleted', s.tbl, s.row
+                """SELECT %(merge)s, 'deleted', s.tbl, NULL::int, s.row, NULL::jsonb
                      FROM %(snapshot)s s CROSS JOIN LATERAL jsonb_populate_record(NULL::%(table)s, s.row) p
                     WHERE s.tbl = %(name)s AND NOT EXISTS (SELECT 1 FROM %(table)s t WHERE %(same)s)""",
+                same=same,
                 **params,
             )
-        )
+        ]
         fk_columns = [column for t, column in self._merge_partner_keys() if t == table]
         if len(columns) != 2 or not fk_columns:
-            return
+            return rows
         for column in fk_columns:
             other = next(c for c in columns if c != column)
-            cr.execute(
+            rows.append(
                 SQL(
-                    """INSERT INTO crm_client_merge_row (merge_id, kind, table_name, old_values)
-                       SELECT %(merge)s, 'inserted', %(name)s, to_jsonb(t) FROM %(table)s t
+                    """SELECT %(merge)s, 'inserted', %(name)s, NULL::int, to_jsonb(t), NULL::jsonb FROM %(table)s t
                         WHERE t.%(column)s = %(target)s
                           AND t.%(other)s IN (SELECT (s.row ->> %(other_name)s)::int FROM %(snapshot)s s
                                                WHERE s.tbl = %(name)s AND s.row ->> %(column_name)s <> %(target_text)s)
@@ -483,11 +501,11 @@ class CrmClientMerge(models.Model):
                     other=SQL.identifier(other),
                     column_name=column,
                     other_name=other,
-                    target=target.id,
-                    target_text=str(target.id),
+                    target_text=str(params["target"]),
                     **params,
                 )
             )
+        return rows
 
     @api.model
     def _merge_partner_keys(self):

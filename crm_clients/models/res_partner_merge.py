@@ -25,6 +25,7 @@ from ..tools.internal import MERGE
 from ..tools.internal import switch_on
 from .crm_client_duplicate_run import GROUP_MAX_PARTNERS
 from .crm_client_duplicate_run import RUN_MAX_GROUPS
+from .crm_client_merge import RECORD_TABLES
 
 
 class ConcurrentMerge(errors.SerializationFailure):
@@ -91,6 +92,10 @@ _OWN_TABLES = {
     ("crm_client_not_duplicate", "partner_a_id"),
     ("crm_client_not_duplicate", "partner_b_id"),
 }
+
+# Foreign keys that are computed from the ones moved: recomputed, not moved (a contact's
+# commercial partner follows its parent; the source that was its own goes).
+_RECOMPUTED = {("res_partner", "commercial_partner_id")}
 
 
 class ResPartner(models.Model):
@@ -220,6 +225,7 @@ class ResPartner(models.Model):
                 )
             )
         names = dict(found.mapped(lambda p: (p.id, p.display_name)))
+        found.mapped("client_number")  # read for every group at once: the kept clients below
         run = (
             self.env["crm.client.duplicate.run"]
             .sudo()
@@ -231,7 +237,9 @@ class ResPartner(models.Model):
                         fields.Command.create(
                             {
                                 "partner_record_ids": ids,
-                                "target_record_id": target_id or 0,
+                                # Named now (the merge names another one only if this
+                                # one is merged away by an earlier group).
+                                "target_record_id": target_id or self._client_merge_oldest(found.browse(ids)).id,
                                 "names": ", ".join(names[i] for i in ids)[:500],
                             }
                         )
@@ -280,8 +288,11 @@ class ResPartner(models.Model):
     @api.model
     def _client_merge_default_target(self, ids):
         """The client a group keeps when none is named: the oldest (lowest number)."""
-        partners = self.with_context(active_test=False).browse(ids).exists()
-        return partners.sorted(lambda p: (not p.client_number, p.client_number or "", p.id))[:1].id
+        return self._client_merge_oldest(self.with_context(active_test=False).browse(ids).exists()).id
+
+    @api.model
+    def _client_merge_oldest(self, partners):
+        return partners.sorted(lambda p: (not p.client_number, p.client_number or "", p.id))[:1]
 
     @api.model
     def client_mark_not_duplicate(self, partner_ids):
@@ -468,23 +479,25 @@ class ResPartner(models.Model):
             )
             for table, columns in columns_by_table.items()
         ]
+        # Records attached by model and id, counted as their search_count would (files
+        # of binary fields and archived activities are not).
+        for table, column in RECORD_TABLES:
+            model = table.replace("_", ".")
+            if model in self.env and table != "ir_model_data":
+                counted.append(
+                    SQL(
+                        "SELECT %s, count(*) FROM %s WHERE %s = 'res.partner' AND res_id IN %s%s",
+                        model,
+                        SQL.identifier(table),
+                        SQL.identifier(column),
+                        tuple(self.ids),
+                        SQL({"ir_attachment": " AND res_field IS NULL", "mail_activity": " AND active"}.get(table, "")),
+                    )
+                )
         if counted:
             cr.execute(SQL(" UNION ALL ").join(counted))
             for table, count in cr.fetchall():
                 add(tables.get(table, table), count)
-        for model, record_fields in (
-            ("mail.message", ("model", "res_id")),
-            ("ir.attachment", ("res_model", "res_id")),
-            ("mail.activity", ("res_model", "res_id")),
-            ("mail.followers", ("res_model", "res_id")),
-        ):
-            if model in self.env:
-                add(
-                    model,
-                    self.env[model]
-                    .sudo()
-                    .search_count([(record_fields[0], "=", "res.partner"), (record_fields[1], "in", self.ids)]),
-                )
         return counts
 
     # ---- Merging ----
@@ -493,7 +506,8 @@ class ResPartner(models.Model):
         chosen = self._client_merge_chosen_values(target, choices or {})  # before anything moves
         self.env["crm.client.change"]._feed_record_merged(self, target)  # before their references go
         self._client_merge_records(target)
-        self.env["base.partner.merge.automatic.wizard"].sudo()._update_reference_fields(self, target)
+        self._client_merge_record_followers(target)
+        self._client_merge_reference_fields(target)
         self._client_merge_values(target, chosen)
         if merge:
             merge._merge_detach_attachments(self)
@@ -539,12 +553,11 @@ class ResPartner(models.Model):
             "DELETE FROM crm_client_not_duplicate WHERE partner_a_id IN %s OR partner_b_id IN %s",
             [tuple(self.ids), tuple(self.ids)],
         )
-        self._client_merge_foreign_keys(target)
+        contacts = self._client_merge_foreign_keys(target)
         self.env.invalidate_all()
-        # Contacts moved in SQL: their full names and commercial partner follow the target.
-        self.env["res.partner"].with_context(active_test=False).search([("parent_id", "=", target.id)]).modified(
-            ["parent_id"]
-        )
+        # Contacts moved in SQL: their full names and commercial partner (and those of
+        # their own contacts) follow the target.
+        self.env["res.partner"].browse(contacts).modified(["parent_id"])
 
     def _client_merge_bank_accounts(self, target):
         """Odoo's merge of bank accounts: a source's account that the target also has is
@@ -552,6 +565,10 @@ class ResPartner(models.Model):
         (Odoo never deletes a bank account); that archived twin is then removed, as Odoo's
         wizard does. Run with fresh data: core's loop reads the target's accounts from a
         cache that misses those moved there by the same loop."""
+        self.env["res.partner.bank"].flush_model(["partner_id"])
+        self.env.cr.execute("SELECT 1 FROM res_partner_bank WHERE partner_id IN %s LIMIT 1", [tuple(self.ids)])
+        if not self.env.cr.rowcount:
+            return  # no account: nothing to merge, no cache to empty
         self.env.invalidate_all()
         self.env["base.partner.merge.automatic.wizard"].sudo()._merge_bank_accounts(self, target)
         self.env.flush_all()
@@ -632,8 +649,13 @@ class ResPartner(models.Model):
         Alias = self.env["crm.client.external.ref.alias"]
         Alias.search([("partner_id", "in", self.ids)]).write({"partner_id": target.id})
         refs = [(source.external_ref, source.company_id.id) for source in self if source.external_ref]
-        # Not tracked: the sources go, and their reference is named in the merge's log.
-        self.with_context(mail_notrack=True).write({"external_ref": False})
+        # Not written through the ORM (no tracking, no sync to contacts): the sources go,
+        # their reference is named in the merge's log and an undo gives it back.
+        self.flush_recordset(["external_ref"])
+        self.env.cr.execute(
+            "UPDATE res_partner SET external_ref = NULL WHERE id IN %s AND external_ref IS NOT NULL", [tuple(self.ids)]
+        )
+        self.invalidate_recordset(["external_ref"])
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 Alias.create(
@@ -684,10 +706,128 @@ class ResPartner(models.Model):
         )
         self.env["mail.followers"].invalidate_model()
 
+    def _client_merge_reference_fields(self, target):
+        """What names a source by model and id (messages, activities, attachments,
+        followers, external ids), by a reference field, by a company-dependent many2one
+        or by a default value now names the target, and the target gets the sources'
+        company-specific values where it has none: core's _update_reference_fields, in a
+        statement per table instead of a search and a write per model and source (its
+        write on ir.model.data, even of no row, emptied every cache of the registry)."""
+        cr = self.env.cr
+        sources, model = tuple(self.ids), self._name
+        self.env.flush_all()
+        moved = []  # (model, field, ids): what depends on them is recomputed
+        for table, model_column, Model in self._client_merge_record_tables():
+            cr.execute(
+                SQL(
+                    "UPDATE %(table)s SET res_id = %(target)s WHERE %(model_column)s = %(model)s AND res_id IN %(sources)s%(extra)s RETURNING id",
+                    table=SQL.identifier(table),
+                    model_column=SQL.identifier(model_column),
+                    model=model,
+                    target=target.id,
+                    sources=sources,
+                    # Core moves the files attached to a source, not those of its binary
+                    # fields (they go with it: _merge_detach_attachments).
+                    extra=SQL(" AND res_field IS NULL") if table == "ir_attachment" else SQL(),
+                )
+            )
+            if ids := [row[0] for row in cr.fetchall()]:
+                moved.append((Model, "res_id", ids))
+                if table == "ir_model_data":
+                    self.env.registry.clear_cache()  # _xmlid_lookup
+        references = tuple(f"{model},{record_id}" for record_id in sources)
+        for Model, fname in self.env["crm.client.merge"]._merge_reference_columns():
+            if Model._fields[fname].compute:
+                continue  # computed from what moves
+            cr.execute(
+                SQL(
+                    "UPDATE %s SET %s = %s WHERE %s IN %s RETURNING id",
+                    SQL.identifier(Model._table),
+                    SQL.identifier(fname),
+                    f"{model},{target.id}",
+                    SQL.identifier(fname),
+                    references,
+                )
+            )
+            if ids := [row[0] for row in cr.fetchall()]:
+                moved.append((Model, fname, ids))
+        # Company-dependent many2ones ({company: id}) naming a source: only the rows that
+        # do (core rewrites every row that has a value).
+        jsonpath = "$.* ? ({})".format(" || ".join(f"@ == {record_id}" for record_id in sources))
+        for field in self.env.registry.many2one_company_dependents[model]:
+            Model = self.env[field.model_name]
+            cr.execute(
+                SQL(
+                    """UPDATE %(table)s t SET %(field)s = (
+                           SELECT jsonb_object_agg(key, CASE WHEN value::int IN %(sources)s THEN %(target)s ELSE value::int END)
+                             FROM jsonb_each_text(t.%(field)s))
+                        WHERE t.%(field)s @? %(jsonpath)s::jsonpath RETURNING t.id""",
+                    table=SQL.identifier(Model._table),
+                    field=SQL.identifier(field.name),
+                    sources=sources,
+                    target=target.id,
+                    jsonpath=jsonpath,
+                )
+            )
+            if ids := [row[0] for row in cr.fetchall()]:
+                moved.append((Model, field.name, ids))
+        cr.execute(
+            SQL(
+                """UPDATE ir_default d SET json_value = %(target)s
+                     FROM ir_model_fields f
+                    WHERE f.id = d.field_id AND f.company_dependent AND f.relation = %(model)s
+                      AND f.ttype = 'many2one' AND d.json_value IN %(sources)s""",
+                target=str(target.id),
+                model=model,
+                sources=tuple(str(record_id) for record_id in sources),
+            )
+        )
+        if cr.rowcount:
+            self.env.registry.clear_cache()  # ir.default's cached values
+        # The sources' company-specific values fill the target's (the later source
+        # winning), as core's merge does.
+        if company_fields := [fname for fname, field in self._fields.items() if field.company_dependent]:
+            cr.execute(
+                SQL(
+                    "UPDATE res_partner t SET %s FROM (SELECT %s FROM res_partner s WHERE s.id IN %s) agg WHERE t.id = %s AND (%s)",
+                    SQL(", ").join(
+                        SQL(
+                            "%(f)s = CASE WHEN agg.%(f)s IS NULL THEN t.%(f)s ELSE agg.%(f)s || COALESCE(t.%(f)s, '{}'::jsonb) END",
+                            f=SQL.identifier(fname),
+                        )
+                        for fname in company_fields
+                    ),
+                    SQL(", ").join(
+                        SQL(
+                            "(SELECT jsonb_object_agg(e.key, e.value ORDER BY s2.id) FROM res_partner s2, jsonb_each(s2.%(f)s) e WHERE s2.id IN %(sources)s) AS %(f)s",
+                            f=SQL.identifier(fname),
+                            sources=sources,
+                        )
+                        for fname in company_fields
+                    ),
+                    sources,
+                    target.id,
+                    SQL(" OR ").join(SQL("agg.%s IS NOT NULL", SQL.identifier(fname)) for fname in company_fields),
+                )
+            )
+            target.invalidate_recordset(company_fields)
+        for Model, fname, ids in moved:
+            records = Model.browse(ids)
+            records.invalidate_recordset([fname])
+            records.modified([fname])
+
+    def _client_merge_record_tables(self):
+        """[(table, its model column, model)] of the records attached by model and id."""
+        # Their tables are named after their models (mail_message: mail.message).
+        models_ = ((table, column, table.replace("_", ".")) for table, column in RECORD_TABLES)
+        return [(table, column, self.env[name].sudo()) for table, column, name in models_ if name in self.env]
+
     def _client_merge_foreign_keys(self, target):
         """Every other column pointing to a source now points to the target. A row that
-        cannot move (a unique constraint) fails the merge; nothing is deleted."""
+        cannot move (a unique constraint) fails the merge, in its savepoint; nothing is
+        deleted. Answers the ids of the contacts moved."""
         cr = self.env.cr
+        contacts = []
         for table, column, other in self._client_merge_pointing_columns():
             if other:
                 # A many2many table: the target gets the sources' links it does not have.
@@ -708,17 +848,23 @@ class ResPartner(models.Model):
                 )
                 continue
             try:
-                with mute_logger("odoo.sql_db"), cr.savepoint(flush=False):
-                    cr.execute(
-                        SQL(
-                            "UPDATE %s SET %s = %s WHERE %s IN %s",
-                            SQL.identifier(table),
-                            SQL.identifier(column),
-                            target.id,
-                            SQL.identifier(column),
-                            tuple(self.ids),
-                        )
-                    )
+                # No savepoint of its own: a row that cannot move fails the whole
+                # merge, whose savepoint takes everything back.
+                is_contact = (table, column) == ("res_partner", "parent_id")
+                cr.execute(
+                    SQL(
+                        "UPDATE %s SET %s = %s WHERE %s IN %s%s",
+                        SQL.identifier(table),
+                        SQL.identifier(column),
+                        target.id,
+                        SQL.identifier(column),
+                        tuple(self.ids),
+                        SQL(" RETURNING id") if is_contact else SQL(),
+                    ),
+                    log_exceptions=False,
+                )
+                if is_contact:
+                    contacts = [row[0] for row in cr.fetchall()]
             except errors.UniqueViolation as exc:
                 raise UserError(
                     self.env._(
@@ -728,6 +874,7 @@ class ResPartner(models.Model):
                         detail=exc.diag.message_detail or exc.diag.message_primary,
                     )
                 ) from exc
+        return contacts
 
     def _client_merge_pointing_columns(self):
         """[(table, column, the other column of a many2many table or None)] of the foreign
@@ -738,7 +885,7 @@ class ResPartner(models.Model):
         keys = [
             (table, column)
             for table, column in Merge._merge_fk_on("res_partner")
-            if (table, column) not in _OWN_TABLES and "base_partner_merge_" not in table
+            if (table, column) not in _OWN_TABLES | _RECOMPUTED and "base_partner_merge_" not in table
         ]
         if not keys:
             return []

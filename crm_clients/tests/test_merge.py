@@ -106,6 +106,41 @@ class TestClientMerge(CrmClientsCase):
         [result] = self.Partner.client_upsert([{"external_ref": "S-1", "name": "Target"}])
         self.assertEqual((result["id"], result["created"]), (target.id, False))
 
+    def test_what_names_a_source_by_model_and_id_moves(self):
+        """External ids, company-specific values and defaults naming a source follow the
+        target, as in Odoo's wizard; the sources' files of binary fields stay out of the
+        target's."""
+        company = self.env.company
+        self.env["ir.model.data"].create(
+            {"module": "__import__", "name": "merge_src2", "model": "res.partner", "res_id": self.src2.id}
+        )
+        # barcode is company-dependent in Odoo 18: the target has none, the sources do.
+        self.src1.with_company(company).barcode = "SRC1-BARCODE"
+        self.src2.with_company(company).barcode = "SRC2-BARCODE"
+        self.src1.image_1920 = (
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+        )
+        self.Partner.client_merge(self._sources(), self.target.id)
+        self.env.invalidate_all()
+        self.assertEqual(self.env.ref("__import__.merge_src2"), self.target)
+        # The later source wins, as core's wizard does.
+        self.assertEqual(self.target.with_company(company).barcode, "SRC2-BARCODE")
+        self.assertFalse(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", "res.partner"), ("res_id", "=", self.target.id), ("res_field", "!=", False)]
+            ),
+            "a source's picture is not the target's",
+        )
+
+    def test_a_merge_empties_no_cache(self):
+        """Core's move wrote ir.model.data for every source, even when no row named it,
+        which empties every cache of the registry (access rights, record rules,
+        defaults): a background merge paid that again for every group."""
+        self.env.flush_all()
+        self.env.registry.cache_invalidated.clear()
+        self.Partner.client_merge(self._sources(), self.target.id)
+        self.assertFalse(self.env.registry.cache_invalidated)
+
     def test_refusals(self):
         with self.assertRaisesRegex(UserError, "into itself"):
             self.Partner.client_merge([self.target.id], self.target.id)
