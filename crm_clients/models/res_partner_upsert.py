@@ -70,6 +70,21 @@ _WRITABLE_TYPES = {
     "properties",
 }
 _EXTERNAL_REF_INDEX = "res_partner_external_ref_company_uniq"
+# Changes written client by client even when several clients are given the same: tax IDs
+# are normalized by each client's country, the others are decided for each client.
+_WRITTEN_ALONE = {
+    "vat",
+    "regon",
+    "pesel",
+    "krs",
+    "email",
+    "phone",
+    "mobile",
+    "company_id",
+    "is_default_billing",
+    "is_billing_entity",
+    "active",
+}
 
 
 class ConcurrentUpsert(errors.SerializationFailure):
@@ -181,10 +196,12 @@ class ResPartner(models.Model):
 
     @api.model
     def _client_upsert_batch(self, indexed_records, context):
-        """New clients without lines are created in one batch (the ORM's fast path); if the
-        batch fails, each record goes again on its own so that only the bad ones fail.
-        Existing clients whose values are all there answer at once (no savepoint, no
-        write); the others go one by one."""
+        """Rows of one call, in as few savepoints as possible. Existing clients whose values
+        are all there answer at once (no savepoint, no write); new clients without lines
+        are created in one batch (the ORM's fast path) and changed clients without lines
+        written in another (one savepoint, one flush). If a batch fails, each of its rows
+        goes again on its own so that only the bad ones fail; the other rows go one by
+        one."""
         prepared = []
         for index, record in indexed_records:
             try:
@@ -193,23 +210,59 @@ class ResPartner(models.Model):
                 raise  # checking writes nothing: a database error here is no record's fault
             except Exception as exc:  # noqa: BLE001 - every other failure becomes the record's error
                 yield index, self._client_upsert_error(record, exc)
+        unchanged, changed, simple, single = self._client_upsert_sort(prepared, context)
+        for index, item, partner in unchanged:
+            yield index, {"external_ref": item.ref, "id": partner.id, "created": False}
+        self._client_upsert_lock_in_order(
+            [*single, *((index, item) for index, item, *_rest in changed)], simple, context
+        )
+        if changed and self._client_upsert_write_batch(changed):
+            for index, item, partner, _changes in changed:
+                yield index, {"external_ref": item.ref, "id": partner.id, "created": False}
+        else:
+            single += [(index, item) for index, item, *_rest in changed]
+        if simple and (partners := self._client_upsert_create_batch(simple, context)) is not None:
+            for (index, item), partner in zip(simple, partners, strict=True):
+                context["partners"][(partner.company_id.id or 0, item.ref)] = partner.id
+                yield index, {"external_ref": item.ref, "id": partner.id, "created": True}
+        else:
+            single += simple
+        single.sort(key=lambda pair: pair[0])
+        if len(single) > 1 and (results := self._client_upsert_together(single, context)) is not None:
+            yield from results
+        else:
+            for index, item in single:
+                yield index, self._client_upsert_one(item, context)
+
+    @api.model
+    def _client_upsert_sort(self, prepared, context):
+        """The rows by the way they are written: (index, item, partner) of the clients that
+        have every value already; (index, item, partner, changes) of the clients to write
+        in one batch; (index, item) of the new clients to create in one batch, and of the
+        rows that go one by one."""
         existing_ids = {context["partners"].get((p.company_key, p.ref)) for _i, p in prepared} - {None, False}
         by_id = {partner.id: partner for partner in self.browse(existing_ids)}  # one prefetch for all
+        # A client that is the parent of another row's client is written in the order
+        # given (its commercial fields flow to its contacts, which check theirs against it).
+        parents = {partner.parent_id.id for partner in by_id.values()} | {
+            item.vals.get("parent_id") for _index, item in prepared
+        }
         # A reference given twice is written in the order given, one record after the
         # other: none is answered or created ahead of the others (the last one's values win).
         given = collections.Counter((item.company_key, item.ref) for _index, item in prepared)
-        simple, single = [], []
+        unchanged, changed, simple, single = [], [], [], []
         for index, item in prepared:
             key = (item.company_key, item.ref)
             partner_id = context["partners"].get(key)
             partner = by_id.get(partner_id)
-            if (
-                partner is not None
-                and not item.lines
-                and given[key] == 1
-                and self._client_upsert_is_unchanged(partner, item, context)
-            ):
-                yield index, {"external_ref": item.ref, "id": partner.id, "created": False}
+            if partner is not None and not item.lines and given[key] == 1:
+                changes = self._client_upsert_batch_changes(partner, item, context)
+                if changes == {}:
+                    unchanged.append((index, item, partner))
+                elif changes and not partner.parent_id and "parent_id" not in item.vals and partner.id not in parents:
+                    changed.append((index, item, partner, changes))
+                else:
+                    single.append((index, item))
             elif (
                 partner_id is None
                 and given[key] == 1
@@ -221,29 +274,77 @@ class ResPartner(models.Model):
                 simple.append((index, item))
             else:
                 single.append((index, item))
-        self._client_upsert_lock_in_order(single, simple, context)
-        if simple:
-            try:
-                with self.env.cr.savepoint():
-                    vals_list = [self._client_upsert_create_vals(item, context) for _index, item in simple]
-                    partners = self.create(vals_list)
-                    self.env.flush_all()
-            except errors.UniqueViolation as exc:
-                if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
-                    raise ConcurrentUpsert(str(exc)) from exc
-                single += simple
-            except errors.ProgramLimitExceeded:  # a value too big for an index: one record's fault
-                single += simple
-            except (psycopg2.OperationalError, psycopg2.InterfaceError):
-                raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
-            except Exception:  # noqa: BLE001 - each record goes again on its own
-                single += simple
-            else:
-                for (index, item), partner in zip(simple, partners, strict=True):
-                    context["partners"][(partner.company_id.id or 0, item.ref)] = partner.id
-                    yield index, {"external_ref": item.ref, "id": partner.id, "created": True}
-        for index, item in sorted(single, key=lambda pair: pair[0]):
-            yield index, self._client_upsert_one(item, context)
+        return unchanged, changed, simple, single
+
+    @api.model
+    def _client_upsert_create_batch(self, simple, context):
+        """The new clients without lines created in one savepoint; None when the batch
+        fails (undone: each row goes again on its own)."""
+        try:
+            with self.env.cr.savepoint():
+                partners = self.create([self._client_upsert_create_vals(item, context) for _index, item in simple])
+                self.env.flush_all()
+        except errors.UniqueViolation as exc:
+            if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
+                raise ConcurrentUpsert(str(exc)) from exc
+            return None
+        except errors.ProgramLimitExceeded:  # a value too big for an index: one record's fault
+            return None
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
+        except Exception:  # noqa: BLE001 - each record goes again on its own
+            return None
+        return partners
+
+    @api.model
+    def _client_upsert_batch_changes(self, partner, item, context):
+        """The values of a row without lines that differ from its client ({} when it has
+        them all), or None when the row must go on its own (a tag to create, an empty
+        name, a value that cannot be compared: its own pass reports what is wrong)."""
+        if not self._client_upsert_tags_known(item.tags, context):
+            return None
+        vals = self._client_upsert_create_vals(item, context)
+        vals.pop("external_ref")
+        try:
+            changes = partner._client_upsert_changes(vals)
+        except psycopg2.Error:
+            raise
+        except Exception:  # noqa: BLE001 - the record's own pass reports what is wrong
+            return None
+        if "name" in changes and not self._client_upsert_has_name({"type": partner.type, **vals}):
+            return None
+        return changes
+
+    @api.model
+    def _client_upsert_write_batch(self, changed):
+        """Write the changes of clients without lines in one savepoint and one flush:
+        clients given the same changes in one write(). False when anything fails (the
+        savepoint is undone: each row goes again on its own)."""
+        groups = {}
+        for _index, _item, partner, changes in changed:
+            # Tax IDs are normalized by the client's country; a default billing entity, an
+            # email or a phone is decided client by client.
+            alone = changes.keys() & _WRITTEN_ALONE
+            key = (partner.id,) if alone else (partner.country_id.id, repr(sorted(changes.items())))
+            groups.setdefault(key, (changes, []))[1].append(partner.id)
+        prefetch = [partner.id for _index, _item, partner, _changes in changed]
+        try:
+            with self.env.cr.savepoint():
+                for changes, ids in groups.values():
+                    # Read what write() needs for all the clients at once, not client by client.
+                    self.browse(ids).with_prefetch(prefetch).write(changes)
+                self.env.flush_all()
+        except errors.UniqueViolation as exc:
+            if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
+                raise ConcurrentUpsert(str(exc)) from exc
+            return False
+        except errors.ProgramLimitExceeded:  # a value too big for an index: one record's fault
+            return False
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
+        except Exception:  # noqa: BLE001 - each record goes again on its own
+            return False
+        return True
 
     @api.model
     def _client_upsert_lock_in_order(self, single, simple, context):
@@ -260,6 +361,49 @@ class ResPartner(models.Model):
                 log_exceptions=False,
             )
         simple.sort(key=lambda pair: (pair[1].company_key, pair[1].ref))
+
+    @api.model
+    def _client_upsert_together(self, single, context):
+        """The rows that go one by one (lines, contacts, new tags, a reference given twice)
+        applied in their order in one savepoint, each flushed as it would be in its own (a
+        value the database refuses is met at its row): [(index, result)], or None when any
+        of them fails (all undone, and what the call learnt on the way forgotten: each row
+        goes again in its own savepoint)."""
+        new_tags, learnt, results = [], {}, []
+        try:
+            with self.env.cr.savepoint():
+                for index, item in single:
+                    partner, created = self._client_upsert_apply(item, context, new_tags)
+                    self.env.flush_all()  # not left for a later row of the call to change first
+                    key = (partner.company_id.id or 0, partner.external_ref)
+                    learnt.setdefault(key, context["partners"].get(key))
+                    context["partners"][key] = partner.id
+                    results.append((index, {"external_ref": item.ref, "id": partner.id, "created": created}))
+        except errors.UniqueViolation as exc:
+            if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
+                raise ConcurrentUpsert(str(exc)) from exc
+        except errors.ProgramLimitExceeded:  # a value too big for an index: one record's fault
+            pass
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
+        except Exception:  # noqa: BLE001, S110 - each record goes again on its own, and reports its error
+            pass
+        else:
+            return results
+        self._client_upsert_forget(new_tags, learnt, context)
+        return None
+
+    @api.model
+    def _client_upsert_forget(self, new_tags, learnt, context):
+        """After a savepoint undone: the tags it created and the references it gave are
+        gone again."""
+        for name in new_tags:
+            context["tags"].pop(name, None)
+        for key, partner_id in learnt.items():
+            if partner_id is None:
+                context["partners"].pop(key, None)
+            else:
+                context["partners"][key] = partner_id
 
     @api.model
     def _client_upsert_one(self, item, context):
@@ -342,20 +486,6 @@ class ResPartner(models.Model):
         if item.tags is not None:
             vals["category_id"] = [Command.set(self._client_upsert_tag_ids(item.tags, context, []))]
         return vals
-
-    @api.model
-    def _client_upsert_is_unchanged(self, partner, item, context):
-        """True when every value of the record is already on the partner."""
-        if not self._client_upsert_tags_known(item.tags, context):
-            return False  # a tag to create
-        vals = self._client_upsert_create_vals(item, context)
-        vals.pop("external_ref")
-        try:
-            return not partner._client_upsert_changes(vals)
-        except psycopg2.Error:
-            raise
-        except Exception:  # noqa: BLE001 - the record's own pass reports what is wrong
-            return False
 
     @api.model
     def _client_upsert_error(self, record, exc):

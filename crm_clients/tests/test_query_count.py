@@ -110,3 +110,48 @@ class TestQueryCount(CrmClientsCase):
         self.Partner.create(self._client_vals(30, 400))
         counts = self._count_queries(lambda: self.env["crm.client.status"].search([]).mapped("client_count"))
         self.assertLessEqual(counts, 3)
+
+    def test_upsert_of_changed_clients_grows_as_core_write_does(self):
+        # client_upsert writes its changed clients as core's write() would, one after the
+        # other, in one savepoint and one flush: 40 changed clients cost as many more
+        # queries than 1 as 40 write() calls cost more than 1 (no savepoint, flush or
+        # look-up of its own per client).
+        clients = self.Partner.create(
+            [
+                {
+                    "name": f"Changed {i}",
+                    "is_company": True,
+                    "country_id": self.poland.id,
+                    "external_ref": f"QU-{i}",
+                    "email": f"changed{i}@example.com",
+                    "phone": f"+48 22 {i:07d}",
+                    "city": "Gdańsk",
+                }
+                for i in range(90)
+            ]
+        )
+
+        def changes(partner, tag):
+            return {"name": f"{partner.name} {tag}", "phone": f"+48 71 {partner.id:07d}", "city": f"City {tag}"}
+
+        def upsert(partners, tag):
+            rows = [{"external_ref": partner.external_ref, **changes(partner, tag)} for partner in partners]
+            results = self.Partner.client_upsert(rows)
+            self.assertEqual([result.get("error") for result in results], [None] * len(partners))
+
+        def write(partners, tag):
+            with self.env.cr.savepoint():  # flushed with the tracking, as upsert's savepoint is
+                for partner in partners:
+                    partner.write(changes(partner, tag))
+
+        upsert(clients[:1], "warm")
+        write(clients[1:2], "warm")
+        ours = {n: self._count_queries(lambda n=n: upsert(clients[2 : 2 + n], "ours")) for n in (1, 40)}
+        core = {n: self._count_queries(lambda n=n: write(clients[45 : 45 + n], "core")) for n in (1, 40)}
+        self.assertLessEqual(
+            ours[40] - ours[1],
+            core[40] - core[1],
+            f"upsert of 1 and 40 changed clients: {ours} queries; write() of 1 and 40: {core}",
+        )
+        self.assertEqual(clients[2:42].mapped("city"), ["City ours"] * 40)
+        self.assertEqual(clients[41].name, "Changed 41 ours")

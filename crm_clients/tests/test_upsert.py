@@ -13,6 +13,35 @@ class TestClientUpsert(CrmClientsCase):
     def upsert(self, *records):
         return self.Partner.client_upsert(list(records))
 
+    def statements(self, func):
+        """The SQL statements ``func`` runs (upper case), with what it returns."""
+        self.env.flush_all()
+        statements = []
+        original = Cursor.execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            statements.append(str(getattr(query, "code", query)).lstrip().upper())
+            return original(cr, query, params, log_exceptions)
+
+        with patch.object(Cursor, "execute", spy):
+            result = func()
+            self.env.flush_all()
+        return statements, result
+
+    def changed_fields(self, mark):
+        """{client id: fields} of the change feed's rows after ``mark`` (this transaction's)."""
+        self.env.flush_all()
+        self.env.cr.execute("SELECT partner_id, fields FROM crm_client_change WHERE id > %s", [mark])
+        changed = {}
+        for partner_id, names in self.env.cr.fetchall():
+            changed.setdefault(partner_id, set()).update(names or [])
+        return changed
+
+    def change_mark(self):
+        self.env.flush_all()
+        self.env.cr.execute("SELECT coalesce(max(id), 0) FROM crm_client_change")
+        return self.env.cr.fetchone()[0]
+
     def test_create_then_update_then_nothing(self):
         [first] = self.upsert(
             {
@@ -46,17 +75,7 @@ class TestClientUpsert(CrmClientsCase):
             "phones": [{"number": "+48 22 123 45 67"}],
         }
         self.upsert(record)
-        self.env.flush_all()
-        statements = []
-        original = Cursor.execute
-
-        def spy(cr, query, params=None, log_exceptions=True):
-            statements.append(str(getattr(query, "code", query)).lstrip().upper())
-            return original(cr, query, params, log_exceptions)
-
-        with patch.object(Cursor, "execute", spy):
-            result = self.upsert(dict(record))
-            self.env.flush_all()
+        statements, result = self.statements(lambda: self.upsert(dict(record)))
         self.assertFalse(result[0]["created"])
         self.assertTrue(any(q.startswith("SELECT") for q in statements), "the spy sees the queries")
         writes = [q for q in statements if q.startswith(("INSERT", "UPDATE", "DELETE"))]
@@ -164,3 +183,92 @@ class TestClientUpsert(CrmClientsCase):
         self.assertEqual(result["ids"][0], existing["id"])
         self.assertEqual(self.Partner.browse(existing["id"]).city, "Kraków")
         self.assertEqual(self.Partner.search_count([("external_ref", "in", ["IMP-1", "IMP-2"])]), 2)
+
+    def test_changed_clients_are_written_together_and_a_bad_one_fails_alone(self):
+        created = self.upsert(
+            *[
+                {"external_ref": f"UP-B{i}", "name": f"Batch {i}", "is_company": True, "email": f"b{i}@batch.pl"}
+                for i in range(4)
+            ]
+        )
+        clients = self.Partner.browse([result["id"] for result in created])
+        # Created "yesterday": the change feed tells changes of clients created earlier.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET create_date = create_date - interval '1 day' WHERE id IN %s", [tuple(clients.ids)]
+        )
+        self.env.invalidate_all()
+        rows = [{"external_ref": f"UP-B{i}", "name": f"Batch {i} renamed", "city": "Wrocław"} for i in range(4)]
+        statements, results = self.statements(lambda: self.upsert(*rows))
+        self.assertEqual([result["created"] for result in results], [False] * 4)
+        self.assertEqual(clients.mapped("name"), [f"Batch {i} renamed" for i in range(4)])
+        self.assertEqual(
+            sum(1 for q in statements if q.startswith("SAVEPOINT")), 1, "the changed clients share one savepoint"
+        )
+        # A change refused while writing (a locked line) fails its row alone: the others
+        # are written, each change in the change feed; the refused client stays as it was.
+        clients[2].email_ids.action_lock()
+        mark = self.change_mark()
+        results = self.upsert(
+            {"external_ref": "UP-B0", "city": "Kraków"},
+            {"external_ref": "UP-B1", "city": "Kraków", "is_buyer": True},
+            {"external_ref": "UP-B2", "email": "other@batch.pl", "city": "Kraków"},
+            {"external_ref": "UP-B3", "city": "Kraków"},
+        )
+        for i in (0, 1, 3):
+            self.assertEqual(results[i], {"external_ref": f"UP-B{i}", "id": clients[i].id, "created": False})
+        self.assertEqual(set(results[2]), {"external_ref", "error"})
+        self.assertIn("is locked", results[2]["error"])
+        clients.invalidate_recordset()
+        self.assertEqual(clients.mapped("city"), ["Kraków", "Kraków", "Wrocław", "Kraków"])
+        self.assertEqual((clients[2].email, clients[1].is_buyer), ("b2@batch.pl", True))
+        changed = self.changed_fields(mark)
+        self.assertEqual(set(changed), set((clients - clients[2]).ids))
+        self.assertTrue(all("city" in names for names in changed.values()), changed)
+        # The same call again writes nothing.
+        statements, _results = self.statements(
+            lambda: self.upsert(*[{"external_ref": f"UP-B{i}", "city": "Kraków"} for i in (0, 1, 3)])
+        )
+        self.assertEqual([q for q in statements if q.startswith(("INSERT", "UPDATE", "DELETE"))], [])
+
+    def test_rows_with_lines_are_written_together_and_a_bad_one_fails_alone(self):
+        def rows(bad_email):
+            return [
+                {"external_ref": "UP-L1", "name": "Lines One", "emails": [{"email": "one@lines.pl"}], "tags": ["Ours"]},
+                {"external_ref": "UP-L2", "name": "Lines Two", "emails": [{"email": bad_email}], "tags": ["Row 2"]},
+                {"external_ref": "UP-L3", "name": "Lines Three", "phones": [{"number": "+48 22 333 44 55"}]},
+                {"external_ref": "UP-L4", "name": "Its Person", "parent_external_ref": "UP-L1", "tags": ["Ours"]},
+            ]
+
+        results = self.upsert(*rows("not-an-email"))
+        self.assertEqual([result.get("created") for result in results], [True, None, True, True])
+        self.assertIn("not a valid email", results[1]["error"])
+        Tag = self.env["res.partner.category"]
+        self.assertFalse(Tag.search([("name", "=", "Row 2")]), "the failed row's new tag is gone")
+        self.assertEqual(len(Tag.search([("name", "=", "Ours")])), 1)
+        first, person = self.Partner.browse([results[0]["id"], results[3]["id"]])
+        self.assertEqual((first.email_ids.email, person.parent_id), ("one@lines.pl", first))
+        self.assertEqual(self.Partner.browse(results[2]["id"]).phone_ids.number, "+48223334455")
+        self.assertFalse(self.Partner.search([("external_ref", "=", "UP-L2")]))
+        # All good: the rows with lines share one savepoint, and a second call writes nothing.
+        statements, results = self.statements(lambda: self.upsert(*rows("two@lines.pl")))
+        self.assertEqual([result["created"] for result in results], [False, True, False, False])
+        self.assertEqual(sum(1 for q in statements if q.startswith("SAVEPOINT")), 1)
+        self.assertEqual(self.Partner.browse(results[1]["id"]).email_ids.email, "two@lines.pl")
+        statements, _results = self.statements(lambda: self.upsert(*rows("two@lines.pl")))
+        self.assertEqual([q for q in statements if q.startswith(("INSERT", "UPDATE", "DELETE"))], [])
+
+    def test_a_batch_undone_forgets_the_clients_it_created(self):
+        # The rows go together first; a bad one undoes them all, then each goes alone: the
+        # reference created (then undone) in the batch is created again, not "updated".
+        results = self.upsert(
+            {"external_ref": "UP-T1", "name": "Twice", "emails": [{"email": "first@twice.pl"}]},
+            {"external_ref": "UP-T1", "name": "Twice Renamed", "emails": [{"email": "second@twice.pl"}]},
+            {"external_ref": "UP-T2", "name": "Bad", "emails": [{"email": "not-an-email"}]},
+        )
+        self.assertTrue(results[0]["created"])
+        self.assertEqual(results[1], {"external_ref": "UP-T1", "id": results[0]["id"], "created": False})
+        self.assertIn("not a valid email", results[2]["error"])
+        client = self.Partner.search([("external_ref", "=", "UP-T1")])
+        self.assertEqual(client.name, "Twice Renamed")
+        self.assertEqual(sorted(client.email_ids.mapped("email")), ["first@twice.pl", "second@twice.pl"])
