@@ -86,17 +86,25 @@ class CrmClientDuplicateRun(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return done
 
+    def _merge_partners(self):
+        """Partners as the user who started the run, in its company."""
+        self.ensure_one()
+        return self.env["res.partner"].with_user(self.user_id).with_company(self.company_id)
+
     def _merge_batch(self):
         self.ensure_one()
         started = time.monotonic()
         groups = self.group_ids.filtered(lambda g: g.state == "waiting").sorted("id")[:BATCH_GROUPS]
-        done = 0
+        done, logs = 0, []
         with self.env["crm.client.merge"]._merge_schema_scope():
             for group in groups:
-                group._merge()
+                group._merge(logs)
                 done += 1
                 if time.monotonic() - started > BATCH_SECONDS:
                     break
+            # The merges' messages on their targets, written together (committed with
+            # the batch, as the merges are).
+            self._merge_partners()._client_merge_post_logs(logs)
         if not self.group_ids.filtered(lambda g: g.state == "waiting"):
             self.state = "done"
         return done

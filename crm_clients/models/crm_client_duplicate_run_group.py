@@ -30,10 +30,11 @@ class CrmClientDuplicateRunGroup(models.Model):
     error = fields.Char(string="Reason", readonly=True)
     merge_id = fields.Many2one("crm.client.merge", string="Merge", readonly=True, ondelete="set null")
 
-    def _merge(self):
-        """Merge this group as the user who started the run, in its own savepoint."""
+    def _merge(self, logs):
+        """Merge this group as the user who started the run, in its own savepoint; its
+        log joins ``logs`` (written by the batch: _merge_post_logs)."""
         self.ensure_one()
-        Partner = self.env["res.partner"].with_user(self.run_id.user_id).with_company(self.run_id.company_id)
+        Partner = self.run_id._merge_partners()
         # A client of the group merged away by an earlier group counts as its holder now.
         holders = []
         for row in Partner.sudo().client_resolve(list(self.partner_record_ids or [])):
@@ -43,12 +44,14 @@ class CrmClientDuplicateRunGroup(models.Model):
         if target_id not in holders:
             target_id = Partner._client_merge_default_target(holders)
         sources = [i for i in holders if i != target_id]
+        if {target for target, _summary in logs} & set(holders):
+            Partner._client_merge_post_logs(logs)  # its clients get their logs before they merge again
         if not target_id or not sources:
             self.write({"state": "skipped", "error": self.env._("These clients are merged already.")})
             return
         try:
             with self.env.cr.savepoint():
-                result = Partner.client_merge(sources, target_id)
+                result = Partner._client_merge(sources, target_id, None, logs=logs)
         except (UserError, AccessError, ValidationError, PsycopgError) as exc:
             self._merge_failed(exc)
             return

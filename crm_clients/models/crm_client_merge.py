@@ -215,20 +215,22 @@ class CrmClientMerge(models.Model):
         cr.execute(
             SQL(
                 """CREATE TEMPORARY TABLE IF NOT EXISTS %s (
-                       tbl varchar NOT NULL, pk text NOT NULL, row jsonb NOT NULL, PRIMARY KEY (tbl, pk)
+                       merge integer NOT NULL, tbl varchar NOT NULL, pk text NOT NULL, row jsonb NOT NULL,
+                       PRIMARY KEY (merge, tbl, pk)
                    ) ON COMMIT DROP""",
                 SQL.identifier(_SNAPSHOT),
             )
         )
-        # Empty: every merge empties it at its end, or fails in a savepoint that takes
-        # its rows back.
-        watches = self._merge_watches(sources, target)
+        # Each merge's rows are its own (a background batch of merges never empties the
+        # table: deleted rows would make every later merge read them again).
+        watches = self._merge_watches(sources, target, self.id)
         columns = self._merge_table_columns(list(watches))
         # One statement for every table (the follower subtypes after it: they are found
         # through the followers copied), then the diff looks only at the tables copied.
         copies = {
             table: SQL(
-                "SELECT %(name)s, %(pk)s, to_jsonb(t) FROM %(table)s t WHERE %(condition)s",
+                "SELECT %(merge)s, %(name)s, %(pk)s, to_jsonb(t) FROM %(table)s t WHERE %(condition)s",
+                merge=self.id,
                 name=table,
                 pk=SQL("t.id::text") if "id" in columns[table] else SQL("md5(to_jsonb(t)::text)"),
                 table=SQL.identifier(table),
@@ -242,17 +244,17 @@ class CrmClientMerge(models.Model):
             if batch:
                 cr.execute(
                     SQL(
-                        "INSERT INTO %s (tbl, pk, row) %s ON CONFLICT DO NOTHING",
+                        "INSERT INTO %s (merge, tbl, pk, row) %s ON CONFLICT DO NOTHING",
                         SQL.identifier(_SNAPSHOT),
                         SQL(" UNION ALL ").join(batch),
                     )
                 )
-        cr.execute(SQL("SELECT DISTINCT tbl FROM %s", SQL.identifier(_SNAPSHOT)))
+        cr.execute(SQL("SELECT DISTINCT tbl FROM %s WHERE merge = %s", SQL.identifier(_SNAPSHOT), self.id))
         copied = {row[0] for row in cr.fetchall()} | set(_TARGET_SIDE)
         self.tables = {table: columns[table] for table in watches if table in columns and table in copied}
 
     @api.model
-    def _merge_watches(self, sources, target):
+    def _merge_watches(self, sources, target, merge_id):
         """{table: [conditions on its alias t]}: the rows merging ``sources`` into
         ``target`` may delete, change or add to; the partners' own table first, the
         followers' subtypes last (they are found through the followers copied)."""
@@ -275,8 +277,9 @@ class CrmClientMerge(models.Model):
         # A follower that goes (the target already follows the record) takes its subtypes.
         watches[_FOLLOWER_SUBTYPES].append(
             SQL(
-                "t.mail_followers_id IN (SELECT pk::int FROM %s WHERE tbl = 'mail_followers')",
+                "t.mail_followers_id IN (SELECT pk::int FROM %s WHERE merge = %s AND tbl = 'mail_followers')",
                 SQL.identifier(_SNAPSHOT),
+                merge_id,
             )
         )
         return watches
@@ -420,7 +423,8 @@ class CrmClientMerge(models.Model):
             rows.append(
                 SQL(
                     """SELECT %(merge)s, 'deleted', s.tbl, s.pk::int, s.row, NULL::jsonb FROM %(snapshot)s s
-                        WHERE s.tbl = %(name)s AND NOT EXISTS (SELECT 1 FROM %(table)s t WHERE t.id = s.pk::int)""",
+                        WHERE s.merge = %(merge)s AND s.tbl = %(name)s
+                          AND NOT EXISTS (SELECT 1 FROM %(table)s t WHERE t.id = s.pk::int)""",
                     **params,
                 )
             )
@@ -431,7 +435,7 @@ class CrmClientMerge(models.Model):
                     """%(cte)s AS MATERIALIZED (
                            SELECT s.tbl, t.id, s.row AS before, to_jsonb(t) AS after
                              FROM %(snapshot)s s JOIN %(table)s t ON t.id = s.pk::int
-                            WHERE s.tbl = %(name)s)""",
+                            WHERE s.merge = %(merge)s AND s.tbl = %(name)s)""",
                     cte=cte,
                     **params,
                 )
@@ -456,7 +460,8 @@ class CrmClientMerge(models.Model):
                     SQL(
                         """SELECT %(merge)s, 'inserted', %(name)s, t.id, to_jsonb(t), NULL::jsonb FROM %(table)s t
                             WHERE (%(pointing)s)
-                              AND NOT EXISTS (SELECT 1 FROM %(snapshot)s s WHERE s.tbl = %(name)s AND s.pk = t.id::text)""",
+                              AND NOT EXISTS (SELECT 1 FROM %(snapshot)s s
+                                               WHERE s.merge = %(merge)s AND s.tbl = %(name)s AND s.pk = t.id::text)""",
                         pointing=SQL(" OR ").join(SQL("t.%s = %s", SQL.identifier(c), target.id) for c in fk_columns),
                         **params,
                     )
@@ -470,7 +475,6 @@ class CrmClientMerge(models.Model):
                     SQL(" UNION ALL ").join(SQL("(%s)", row) for row in rows),
                 )
             )
-        self.env.cr.execute(SQL("DELETE FROM %s", snapshot))
 
     def _merge_diff_link_table(self, table, columns, params):
         """A table of links (no id): the links gone and the links the target got, as
@@ -480,7 +484,7 @@ class CrmClientMerge(models.Model):
             SQL(
                 """SELECT %(merge)s, 'deleted', s.tbl, NULL::int, s.row, NULL::jsonb
                      FROM %(snapshot)s s CROSS JOIN LATERAL jsonb_populate_record(NULL::%(table)s, s.row) p
-                    WHERE s.tbl = %(name)s AND NOT EXISTS (SELECT 1 FROM %(table)s t WHERE %(same)s)""",
+                    WHERE s.merge = %(merge)s AND s.tbl = %(name)s AND NOT EXISTS (SELECT 1 FROM %(table)s t WHERE %(same)s)""",
                 same=same,
                 **params,
             )
@@ -495,8 +499,10 @@ class CrmClientMerge(models.Model):
                     """SELECT %(merge)s, 'inserted', %(name)s, NULL::int, to_jsonb(t), NULL::jsonb FROM %(table)s t
                         WHERE t.%(column)s = %(target)s
                           AND t.%(other)s IN (SELECT (s.row ->> %(other_name)s)::int FROM %(snapshot)s s
-                                               WHERE s.tbl = %(name)s AND s.row ->> %(column_name)s <> %(target_text)s)
-                          AND NOT EXISTS (SELECT 1 FROM %(snapshot)s s WHERE s.tbl = %(name)s AND s.pk = md5(to_jsonb(t)::text))""",
+                                               WHERE s.merge = %(merge)s AND s.tbl = %(name)s
+                                                 AND s.row ->> %(column_name)s <> %(target_text)s)
+                          AND NOT EXISTS (SELECT 1 FROM %(snapshot)s s
+                                           WHERE s.merge = %(merge)s AND s.tbl = %(name)s AND s.pk = md5(to_jsonb(t)::text))""",
                     column=SQL.identifier(column),
                     other=SQL.identifier(other),
                     column_name=column,

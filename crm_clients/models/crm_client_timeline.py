@@ -192,9 +192,9 @@ class CrmClientTimeline(models.Model):
     @api.model
     def _timeline_access_domain(self, clients=None):
         """``clients``: the clients the search is limited to. The record rules on partners
-        then look at their contact persons only (the partners an entry of theirs can be
-        about), not at every partner: at 100,000 clients, a page read every message of
-        the database otherwise (its SQL 481 ms, 19 ms with)."""
+        then look at those clients and their contact persons only (the partners an entry
+        of theirs can be about), not at every partner: at 100,000 clients, a page read
+        every message of the database otherwise (its SQL 481 ms, 19 ms with)."""
         if self.env.su:
             return []
         models_ = ["res.partner", *(name for name, _table, _link in self._timeline_sources())]
@@ -206,7 +206,10 @@ class CrmClientTimeline(models.Model):
         if not Partner.has_access("read"):
             return [("id", "=", False)]
         if self.env["ir.rule"]._compute_domain("res.partner", "read"):
-            domain = expression.AND([domain, [("client_id", "in", Partner._search([]))]])
+            # Of the clients the search is limited to, when it is (every partner otherwise:
+            # 780 ms a page at a million clients).
+            readable_clients = Partner._search([("id", "in", clients)] if clients else [])
+            domain = expression.AND([domain, [("client_id", "in", readable_clients)]])
         rules = self.env["ir.rule"]
         for name in readable:
             if rules._compute_domain(name, "read"):

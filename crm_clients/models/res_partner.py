@@ -96,6 +96,16 @@ class ResPartner(models.Model):
                 WHERE external_ref IS NOT NULL
             """
         )
+        # The Clients kanban counts its columns (clients by status) and each column's
+        # clients: read from this index alone (with the columns of core's company rule),
+        # not from every partner's row (1.9 s at a million clients).
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS res_partner_crm_client_status_count
+                ON res_partner (client_status_id, company_id, partner_share)
+                WHERE is_client AND active
+            """
+        )
         return res
 
     # ---- Compute ----

@@ -2,10 +2,11 @@
 
 Everything that points to a source ends up on the target. Our own tables are merged with
 their rules (duplicate email / phone lines collapse, a locked line wins; relations that
-would link the target to itself are dropped); every other foreign key and reference field
-is moved with Odoo's generic machinery, except that a conflicting row makes the whole call
-fail with a clear error instead of being deleted (core's wizard deletes it). The whole
-merge runs in one savepoint: it happens entirely or not at all.
+would link the target to itself are dropped); every other foreign key, the records
+attached by model and id, reference fields, company-dependent values and defaults move
+as Odoo's wizard moves them, in a statement per table, except that a conflicting row
+makes the whole call fail with a clear error instead of being deleted (core's wizard
+deletes it). The whole merge runs in one savepoint: it happens entirely or not at all.
 
 ``values`` chooses, field by field, the partner whose value the target keeps; every merge
 is recorded (crm.client.merge) so that a manager can undo it within the undo period
@@ -13,6 +14,7 @@ is recorded (crm.client.merge) so that a manager can undo it within the undo per
 """
 
 import json
+from collections import defaultdict
 
 from markupsafe import Markup
 from psycopg2 import errorcodes, errors
@@ -142,7 +144,9 @@ class ResPartner(models.Model):
             return self._client_merge(source_ids, target_id, values)
 
     @api.model
-    def _client_merge(self, source_ids, target_id, values):
+    def _client_merge(self, source_ids, target_id, values, logs=None):
+        """The merge; ``logs`` (a list) collects its log for _client_merge_post_logs
+        instead of writing it at once (a background batch writes them together)."""
         sources, target = self._client_merge_check(source_ids, target_id)
         choices = sources._client_merge_check_values(values, target)
         moved = sources._client_merge_counts()
@@ -154,7 +158,10 @@ class ResPartner(models.Model):
                 target.sudo().with_context(**switch_on(MERGE)), choices=choices, merge=merge
             )
             merge._merge_end(target)
-        target._client_merge_log(summary)
+        if logs is None:
+            target._client_merge_post_logs([(target.id, summary)])
+        else:
+            logs.append((target.id, summary))
         return {"target_id": target.id, "merged_ids": merged_ids, "moved": moved, "merge_id": merge.id}
 
     @api.model
@@ -716,80 +723,102 @@ class ResPartner(models.Model):
         cr = self.env.cr
         sources, model = tuple(self.ids), self._name
         self.env.flush_all()
-        moved = []  # (model, field, ids): what depends on them is recomputed
+        # [(model, fields, UPDATE ... RETURNING id)], at most one per table: they run as
+        # one statement, and one statement must not change a row twice.
+        updates = []
         for table, model_column, Model in self._client_merge_record_tables():
-            cr.execute(
-                SQL(
-                    "UPDATE %(table)s SET res_id = %(target)s WHERE %(model_column)s = %(model)s AND res_id IN %(sources)s%(extra)s RETURNING id",
-                    table=SQL.identifier(table),
-                    model_column=SQL.identifier(model_column),
-                    model=model,
-                    target=target.id,
-                    sources=sources,
-                    # Core moves the files attached to a source, not those of its binary
-                    # fields (they go with it: _merge_detach_attachments).
-                    extra=SQL(" AND res_field IS NULL") if table == "ir_attachment" else SQL(),
-                )
+            update = SQL(
+                "UPDATE %(table)s SET res_id = %(target)s WHERE %(model_column)s = %(model)s AND res_id IN %(sources)s%(extra)s RETURNING id",
+                table=SQL.identifier(table),
+                model_column=SQL.identifier(model_column),
+                model=model,
+                target=target.id,
+                sources=sources,
+                # Core moves the files attached to a source, not those of its binary
+                # fields (they go with it: _merge_detach_attachments).
+                extra=SQL(" AND res_field IS NULL") if table == "ir_attachment" else SQL(),
             )
-            if ids := [row[0] for row in cr.fetchall()]:
-                moved.append((Model, "res_id", ids))
-                if table == "ir_model_data":
-                    self.env.registry.clear_cache()  # _xmlid_lookup
-        references = tuple(f"{model},{record_id}" for record_id in sources)
+            updates.append((Model, ["res_id"], update))
+        references, new_reference = tuple(f"{model},{record_id}" for record_id in sources), f"{model},{target.id}"
+        by_table = {}
         for Model, fname in self.env["crm.client.merge"]._merge_reference_columns():
-            if Model._fields[fname].compute:
-                continue  # computed from what moves
-            cr.execute(
-                SQL(
-                    "UPDATE %s SET %s = %s WHERE %s IN %s RETURNING id",
-                    SQL.identifier(Model._table),
-                    SQL.identifier(fname),
-                    f"{model},{target.id}",
-                    SQL.identifier(fname),
-                    references,
-                )
+            if not Model._fields[fname].compute:  # a computed one follows what moves
+                by_table.setdefault(Model._table, (Model, []))[1].append(fname)
+        for table, (Model, fnames) in by_table.items():
+            update = SQL(
+                "UPDATE %s SET %s WHERE %s RETURNING id",
+                SQL.identifier(table),
+                SQL(", ").join(
+                    SQL(
+                        "%s = CASE WHEN %s IN %s THEN %s ELSE %s END",
+                        *([SQL.identifier(f)] * 2),
+                        references,
+                        new_reference,
+                        SQL.identifier(f),
+                    )
+                    for f in fnames
+                ),
+                SQL(" OR ").join(SQL("%s IN %s", SQL.identifier(f), references) for f in fnames),
             )
-            if ids := [row[0] for row in cr.fetchall()]:
-                moved.append((Model, fname, ids))
+            updates.append((Model, fnames, update))
         # Company-dependent many2ones ({company: id}) naming a source: only the rows that
         # do (core rewrites every row that has a value).
         jsonpath = "$.* ? ({})".format(" || ".join(f"@ == {record_id}" for record_id in sources))
         for field in self.env.registry.many2one_company_dependents[model]:
             Model = self.env[field.model_name]
+            update = SQL(
+                """UPDATE %(table)s t SET %(field)s = (
+                       SELECT jsonb_object_agg(key, CASE WHEN value::int IN %(sources)s THEN %(target)s ELSE value::int END)
+                         FROM jsonb_each_text(t.%(field)s))
+                    WHERE t.%(field)s @? %(jsonpath)s::jsonpath RETURNING t.id""",
+                table=SQL.identifier(Model._table),
+                field=SQL.identifier(field.name),
+                sources=sources,
+                target=target.id,
+                jsonpath=jsonpath,
+            )
+            updates.append((Model, [field.name], update))
+        # Defaults naming a source.
+        update = SQL(
+            """UPDATE ir_default d SET json_value = %(target)s
+                 FROM ir_model_fields f
+                WHERE f.id = d.field_id AND f.company_dependent AND f.relation = %(model)s
+                  AND f.ttype = 'many2one' AND d.json_value IN %(sources)s RETURNING d.id""",
+            target=str(target.id),
+            model=model,
+            sources=tuple(str(record_id) for record_id in sources),
+        )
+        updates.append((self.env["ir.default"], ["json_value"], update))
+        moved = defaultdict(list)  # index in updates -> ids changed
+        alone = [
+            i for i, (Model, _f, _u) in enumerate(updates) if [u[0]._table for u in updates].count(Model._table) > 1
+        ]
+        together = [i for i in range(len(updates)) if i not in alone]
+        if together:
             cr.execute(
                 SQL(
-                    """UPDATE %(table)s t SET %(field)s = (
-                           SELECT jsonb_object_agg(key, CASE WHEN value::int IN %(sources)s THEN %(target)s ELSE value::int END)
-                             FROM jsonb_each_text(t.%(field)s))
-                        WHERE t.%(field)s @? %(jsonpath)s::jsonpath RETURNING t.id""",
-                    table=SQL.identifier(Model._table),
-                    field=SQL.identifier(field.name),
-                    sources=sources,
-                    target=target.id,
-                    jsonpath=jsonpath,
+                    "WITH %s %s",
+                    SQL(", ").join(SQL("%s AS (%s)", SQL.identifier(f"moved_{i}"), updates[i][2]) for i in together),
+                    SQL(" UNION ALL ").join(
+                        SQL("SELECT %s, id FROM %s", i, SQL.identifier(f"moved_{i}")) for i in together
+                    ),
                 )
             )
-            if ids := [row[0] for row in cr.fetchall()]:
-                moved.append((Model, field.name, ids))
-        cr.execute(
-            SQL(
-                """UPDATE ir_default d SET json_value = %(target)s
-                     FROM ir_model_fields f
-                    WHERE f.id = d.field_id AND f.company_dependent AND f.relation = %(model)s
-                      AND f.ttype = 'many2one' AND d.json_value IN %(sources)s""",
-                target=str(target.id),
-                model=model,
-                sources=tuple(str(record_id) for record_id in sources),
-            )
-        )
-        if cr.rowcount:
-            self.env.registry.clear_cache()  # ir.default's cached values
+            for index, record_id in cr.fetchall():
+                moved[index].append(record_id)
+        for index in alone:
+            cr.execute(updates[index][2])
+            moved[index] += [row[0] for row in cr.fetchall()]
+        if any(
+            moved.get(i) for i, (Model, _f, _u) in enumerate(updates) if Model._name in ("ir.model.data", "ir.default")
+        ):
+            self.env.registry.clear_cache()  # the external ids and defaults Odoo keeps in memory
         # The sources' company-specific values fill the target's (the later source
         # winning), as core's merge does.
         if company_fields := [fname for fname, field in self._fields.items() if field.company_dependent]:
             cr.execute(
                 SQL(
-                    "UPDATE res_partner t SET %s FROM (SELECT %s FROM res_partner s WHERE s.id IN %s) agg WHERE t.id = %s AND (%s)",
+                    "UPDATE res_partner t SET %s FROM (SELECT %s) agg WHERE t.id = %s AND (%s)",
                     SQL(", ").join(
                         SQL(
                             "%(f)s = CASE WHEN agg.%(f)s IS NULL THEN t.%(f)s ELSE agg.%(f)s || COALESCE(t.%(f)s, '{}'::jsonb) END",
@@ -805,16 +834,16 @@ class ResPartner(models.Model):
                         )
                         for fname in company_fields
                     ),
-                    sources,
                     target.id,
                     SQL(" OR ").join(SQL("agg.%s IS NOT NULL", SQL.identifier(fname)) for fname in company_fields),
                 )
             )
             target.invalidate_recordset(company_fields)
-        for Model, fname, ids in moved:
+        for index, ids in moved.items():
+            Model, fnames, _update = updates[index]
             records = Model.browse(ids)
-            records.invalidate_recordset([fname])
-            records.modified([fname])
+            records.invalidate_recordset(fnames)
+            records.modified(fnames)
 
     def _client_merge_record_tables(self):
         """[(table, its model column, model)] of the records attached by model and id."""
@@ -980,10 +1009,22 @@ class ResPartner(models.Model):
             current.flush_recordset(["is_primary"])
         super(type(Line), keep).write({"is_primary": True})
 
-    def _client_merge_log(self, summary):
-        self._message_log(
-            body=Markup("%s%s") % (self.env._("Merged into this client:"), self._client_merge_summary_html(summary))
-        )
+    @api.model
+    def _client_merge_post_logs(self, logs):
+        """Say on each target what was merged into it: ``logs`` is a list of (target id,
+        summary rows), emptied; one message per merge, written together."""
+        while logs:
+            bodies, later = {}, []
+            for target_id, summary in logs:
+                if target_id in bodies:
+                    later.append((target_id, summary))  # a second merge into it: its own message
+                else:
+                    bodies[target_id] = Markup("%s%s") % (
+                        self.env._("Merged into this client:"),
+                        self._client_merge_summary_html(summary),
+                    )
+            self.browse(list(bodies))._message_log_batch(bodies)
+            logs[:] = later
 
     def _client_merge_summary_html(self, summary):
         """The merged clients as a list: name, number and reference of each."""

@@ -94,8 +94,10 @@ class TestBackgroundMerge(CrmClientsCase):
         first = run.group_ids.sorted("id")[0]
         # A batch that stopped after its first group (a restart, a timeout): the second
         # group still waits, and the next call of the scheduled action merges it only.
-        first._merge()
+        logs = []
+        first._merge(logs)
         self.assertEqual(first.state, "merged")
+        self.assertEqual([target for target, _summary in logs], [self.a1.id], "its log waits for the batch")
         self.assertEqual(run.waiting_count, 1)
         self.run_cron()
         self.assertEqual((run.merged_count, run.waiting_count, run.state), (2, 0, "done"))
@@ -115,6 +117,42 @@ class TestBackgroundMerge(CrmClientsCase):
         self.assertEqual(states, ["merged", "merged", "skipped"])
         self.assertFalse(self.b1.exists())
         self.assertEqual(run.group_ids.sorted("id")[1].target_record_id, self.a1.id)
+        # Each merge said so on the client kept, once, whatever the batch wrote together.
+        logs = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.a1.id), ("body", "ilike", "Merged into this client")]
+        )
+        self.assertEqual(len(logs), 2)
+        self.assertIn("Alpha Bg Copy", logs.sorted("id")[0].body)
+        self.assertIn("Beta Bg", logs.sorted("id")[1].body)
+
+    def test_a_target_merged_again_in_the_same_batch_keeps_its_log(self):
+        """The second group merges the first one's kept client away: the first merge's
+        message is written before, and moves with the client (an undo of the second
+        merge takes it back with it)."""
+        answer = self.Partner.client_merge_duplicates(
+            [
+                {"partner_ids": [self.a1.id, self.a2.id], "target_id": self.a1.id},
+                {"partner_ids": [self.a1.id, self.b1.id], "target_id": self.b1.id},
+            ]
+        )
+        run = self.Run.browse(answer["run_id"])
+        self.run_cron()
+        self.assertEqual(run.group_ids.sorted("id").mapped("state"), ["merged", "merged"])
+        self.assertFalse(self.a1.exists())
+        logs = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.b1.id), ("body", "ilike", "Merged into this client")]
+        )
+        self.assertEqual(len(logs), 2, "both merges' messages are on the client kept last")
+        second = run.group_ids.sorted("id")[1].merge_id
+        self.Partner.client_merge_undo(second.id)
+        self.assertTrue(self.a1.exists())
+        self.assertEqual(
+            self.env["mail.message"].search_count(
+                [("model", "=", "res.partner"), ("res_id", "=", self.a1.id), ("body", "ilike", "Alpha Bg Copy")]
+            ),
+            1,
+            "the first merge's message came back with its client",
+        )
 
     def test_bad_input_queues_nothing(self):
         runs = self.Run.search_count([])
