@@ -280,21 +280,9 @@ class ResPartner(models.Model):
     def _client_upsert_create_batch(self, simple, context):
         """The new clients without lines created in one savepoint; None when the batch
         fails (undone: each row goes again on its own)."""
-        try:
-            with self.env.cr.savepoint():
-                partners = self.create([self._client_upsert_create_vals(item, context) for _index, item in simple])
-                self.env.flush_all()
-        except errors.UniqueViolation as exc:
-            if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
-                raise ConcurrentUpsert(str(exc)) from exc
-            return None
-        except errors.ProgramLimitExceeded:  # a value too big for an index: one record's fault
-            return None
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
-            raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
-        except Exception:  # noqa: BLE001 - each record goes again on its own
-            return None
-        return partners
+        return self._client_upsert_attempt(
+            lambda: self.create([self._client_upsert_create_vals(item, context) for _index, item in simple])
+        )
 
     @api.model
     def _client_upsert_batch_changes(self, partner, item, context):
@@ -328,23 +316,14 @@ class ResPartner(models.Model):
             key = (partner.id,) if alone else (partner.country_id.id, repr(sorted(changes.items())))
             groups.setdefault(key, (changes, []))[1].append(partner.id)
         prefetch = [partner.id for _index, _item, partner, _changes in changed]
-        try:
-            with self.env.cr.savepoint():
-                for changes, ids in groups.values():
-                    # Read what write() needs for all the clients at once, not client by client.
-                    self.browse(ids).with_prefetch(prefetch).write(changes)
-                self.env.flush_all()
-        except errors.UniqueViolation as exc:
-            if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
-                raise ConcurrentUpsert(str(exc)) from exc
-            return False
-        except errors.ProgramLimitExceeded:  # a value too big for an index: one record's fault
-            return False
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
-            raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
-        except Exception:  # noqa: BLE001 - each record goes again on its own
-            return False
-        return True
+
+        def write():
+            for changes, ids in groups.values():
+                # Read what write() needs for all the clients at once, not client by client.
+                self.browse(ids).with_prefetch(prefetch).write(changes)
+            return True
+
+        return bool(self._client_upsert_attempt(write))
 
     @api.model
     def _client_upsert_lock_in_order(self, single, simple, context):
@@ -369,29 +348,43 @@ class ResPartner(models.Model):
         value the database refuses is met at its row): [(index, result)], or None when any
         of them fails (all undone, and what the call learnt on the way forgotten: each row
         goes again in its own savepoint)."""
-        new_tags, learnt, results = [], {}, []
+        new_tags, learnt = [], {}
+
+        def apply():
+            results = []
+            for index, item in single:
+                partner, created = self._client_upsert_apply(item, context, new_tags)
+                self.env.flush_all()  # not left for a later row of the call to change first
+                key = (partner.company_id.id or 0, partner.external_ref)
+                learnt.setdefault(key, context["partners"].get(key))
+                context["partners"][key] = partner.id
+                results.append((index, {"external_ref": item.ref, "id": partner.id, "created": created}))
+            return results
+
+        if (results := self._client_upsert_attempt(apply)) is None:
+            self._client_upsert_forget(new_tags, learnt, context)
+        return results
+
+    @api.model
+    def _client_upsert_attempt(self, write):
+        """``write()`` for rows written together, in one savepoint, flushed: its result,
+        or None when it failed (undone: each row goes again in its own savepoint, and
+        reports its error). What Odoo must see to replay the call goes up."""
         try:
             with self.env.cr.savepoint():
-                for index, item in single:
-                    partner, created = self._client_upsert_apply(item, context, new_tags)
-                    self.env.flush_all()  # not left for a later row of the call to change first
-                    key = (partner.company_id.id or 0, partner.external_ref)
-                    learnt.setdefault(key, context["partners"].get(key))
-                    context["partners"][key] = partner.id
-                    results.append((index, {"external_ref": item.ref, "id": partner.id, "created": created}))
+                result = write()
+                self.env.flush_all()
         except errors.UniqueViolation as exc:
             if exc.diag.constraint_name == _EXTERNAL_REF_INDEX:
                 raise ConcurrentUpsert(str(exc)) from exc
+            return None
         except errors.ProgramLimitExceeded:  # a value too big for an index: one record's fault
-            pass
+            return None
         except (psycopg2.OperationalError, psycopg2.InterfaceError):
             raise  # serialization failures, deadlocks, lost connections: Odoo replays or fails
-        except Exception:  # noqa: BLE001, S110 - each record goes again on its own, and reports its error
-            pass
-        else:
-            return results
-        self._client_upsert_forget(new_tags, learnt, context)
-        return None
+        except Exception:  # noqa: BLE001 - each record goes again on its own
+            return None
+        return result
 
     @api.model
     def _client_upsert_forget(self, new_tags, learnt, context):
