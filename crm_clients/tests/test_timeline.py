@@ -117,6 +117,23 @@ class TestClientTimeline(CrmClientsCase):
         self.assertNotIn("Thanks for the offer", bodies)
         self.assertEqual(page["total"], len(page["entries"]))
 
+    def test_entries_read_by_id_keep_the_rules_of_their_documents(self):
+        """Reading given entries (a page's records, or ids an integrator sends) narrows
+        the rules to those entries' documents and clients: an entry of a contact of
+        another company stays unreadable, the others read."""
+        client, person = self.make_history()
+        other_company = self.env["res.company"].create({"name": "Other Company"})
+        person.company_id = other_company
+        secret = person.message_post(body="Secret of the other company", message_type="comment")
+        Timeline = self.env["crm.client.timeline"]
+        mine = Timeline.search([("client_id", "=", client.id), ("partner_id", "=", client.id)])
+        self.assertTrue(mine)
+        as_user = Timeline.with_user(self.client_user)
+        self.assertEqual(as_user.search([("id", "in", [*mine.ids, secret.id])]).ids, as_user.browse(mine.ids).ids)
+        self.assertTrue(all(as_user.browse(mine.ids).mapped("summary")))
+        with self.assertRaises(AccessError):
+            as_user.browse(secret.id).read(["summary"])
+
     def test_planned_activities_of_client_and_contacts(self):
         client, person = self.make_history()
         client.activity_schedule("mail.mail_activity_data_todo", summary="Send the contract")
