@@ -32,7 +32,8 @@ class CrmClientDuplicateRunGroup(models.Model):
 
     def _merge(self, logs):
         """Merge this group as the user who started the run, in its own savepoint; its
-        log joins ``logs`` (written by the batch: _merge_post_logs)."""
+        log joins ``logs`` once the group is merged (the batch writes them all:
+        _client_merge_post_logs)."""
         self.ensure_one()
         Partner = self.run_id._merge_partners()
         # A client of the group merged away by an earlier group counts as its holder now.
@@ -49,9 +50,10 @@ class CrmClientDuplicateRunGroup(models.Model):
         if not target_id or not sources:
             self.write({"state": "skipped", "error": self.env._("These clients are merged already.")})
             return
+        merged_logs = []
         try:
             with self.env.cr.savepoint():
-                result = Partner._client_merge(sources, target_id, None, logs=logs)
+                result = Partner._client_merge(sources, target_id, None, logs=merged_logs)
         except (UserError, AccessError, ValidationError, PsycopgError) as exc:
             self._merge_failed(exc)
             return
@@ -59,6 +61,7 @@ class CrmClientDuplicateRunGroup(models.Model):
             _logger.exception("Background merge: group %s failed", self.id)
             self._merge_failed(exc)
             return
+        logs += merged_logs
         self.write({"state": "merged", "target_record_id": target_id, "merge_id": result["merge_id"], "error": False})
 
     def _merge_failed(self, exc):

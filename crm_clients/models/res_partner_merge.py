@@ -857,6 +857,10 @@ class ResPartner(models.Model):
         deleted. Answers the ids of the contacts moved."""
         cr = self.env.cr
         contacts = []
+        refused = self.env._(
+            "The clients cannot be merged: %(table)s has records of both that cannot become one "
+            "(%(detail)s). Merge or remove them first; nothing was changed."
+        )
         for table, column, other in self._client_merge_pointing_columns():
             if other:
                 # A many2many table: the target gets the sources' links it does not have.
@@ -895,13 +899,11 @@ class ResPartner(models.Model):
                 if is_contact:
                     contacts = [row[0] for row in cr.fetchall()]
             except errors.UniqueViolation as exc:
+                # The transaction is aborted until the merge's savepoint is rolled back:
+                # the message was translated before (reading the language reads the
+                # database).
                 raise UserError(
-                    self.env._(
-                        "The clients cannot be merged: %(table)s has records of both that cannot become one "
-                        "(%(detail)s). Merge or remove them first; nothing was changed.",
-                        table=table,
-                        detail=exc.diag.message_detail or exc.diag.message_primary,
-                    )
+                    refused % {"table": table, "detail": exc.diag.message_detail or exc.diag.message_primary}
                 ) from exc
         return contacts
 

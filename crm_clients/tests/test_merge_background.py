@@ -3,8 +3,11 @@
 reported and skipped, the run resumable), and "Not a duplicate" (client_mark_not_duplicate):
 a group or pair marked never comes back."""
 
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import CrmClientsCase
 
@@ -124,6 +127,24 @@ class TestBackgroundMerge(CrmClientsCase):
         self.assertEqual(len(logs), 2)
         self.assertIn("Alpha Bg Copy", logs.sorted("id")[0].body)
         self.assertIn("Beta Bg", logs.sorted("id")[1].body)
+
+    def test_a_log_that_cannot_be_written_keeps_the_merges(self):
+        """The batch writes its merges' messages at its end, in a savepoint: a message
+        that fails is reported in the server log, and the merges of the batch stay (the
+        run would otherwise meet the failure again at every call)."""
+        answer = self.Partner.client_merge_duplicates([[self.a1.id, self.a2.id]])
+        run = self.Run.browse(answer["run_id"])
+
+        def boom(*args, **kwargs):
+            raise RuntimeError("injected failure")
+
+        with (
+            patch.object(type(self.Partner), "_client_merge_summary_html", boom),
+            mute_logger("odoo.addons.crm_clients.models.crm_client_duplicate_run"),
+        ):
+            self.run_cron()
+        self.assertEqual((run.state, run.merged_count), ("done", 1))
+        self.assertFalse(self.a2.exists())
 
     def test_a_target_merged_again_in_the_same_batch_keeps_its_log(self):
         """The second group merges the first one's kept client away: the first merge's
