@@ -45,12 +45,16 @@ WAIT_FOR = """(async () => {
 
 class ScreenshotCase(HttpCase):
     browser_size = "1280x800"
+    # Screenshots go to a folder named after the addon (its Apps page); False: to the
+    # screenshots folder itself (the README's, docs/screenshots/).
+    screenshots_per_addon = True
 
     def screenshot(self, url_path, ready, name, action=None):
         """Open ``url_path`` as admin, run ``action`` (JS statements, see :data:`WAIT_FOR`),
         wait until ``ready`` (a JS expression) holds, then save the page as ``name``.png."""
-        addon = self.__module__.split(".")[2]
-        folder = pathlib.Path(os.environ.get("CRM_SCREENSHOTS_DIR") or config["screenshots"]) / addon
+        folder = pathlib.Path(os.environ.get("CRM_SCREENSHOTS_DIR") or config["screenshots"])
+        if self.screenshots_per_addon or not os.environ.get("CRM_SCREENSHOTS_DIR"):
+            folder /= self.__module__.split(".")[2]
         folder.mkdir(parents=True, exist_ok=True)
         try:
             browser = ChromeBrowser(self, headless=True)

@@ -1,17 +1,11 @@
 """Screenshots of the Clients app for the README, taken in headless Chromium by Odoo's
-own browser helper. They are written to $CRM_SCREENSHOTS_DIR (`make test` sets
-docs/screenshots; otherwise Odoo's screenshots folder)."""
+own browser helper (screenshots.py). They are written to $CRM_SCREENSHOTS_DIR (`make test`
+sets docs/screenshots; otherwise Odoo's screenshots folder, under crm_clients/)."""
 
-import base64
-import os
-import pathlib
-import unittest
-
-from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
-from odoo.tools import config
+from odoo.tests import tagged
 
 from .common import NIP
+from .screenshots import ScreenshotCase
 
 TAB_THEN = """(() => {
     const tab = [...document.querySelectorAll('.o_notebook .nav-link')].find((a) => a.textContent.includes(%r));
@@ -23,30 +17,8 @@ TAB_THEN = """(() => {
 
 
 @tagged("post_install", "-at_install", "crm_clients_tour")
-class TestReadmeScreenshots(HttpCase):
-    def screenshot(self, url_path, ready, name):
-        folder = pathlib.Path(
-            os.environ.get("CRM_SCREENSHOTS_DIR") or pathlib.Path(config["screenshots"]) / "crm_clients"
-        )
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            browser = ChromeBrowser(self, headless=True)
-        except unittest.SkipTest as exc:  # no Chromium is a failure here, never a skip
-            self.fail(f"no browser for the screenshots: {exc}")
-        try:
-            self.authenticate("admin", "admin", browser=browser)
-            self.cr.flush()
-            self.cr.clear()
-            browser.navigate_to(f"{self.base_url()}{url_path}", wait_stop=True)
-            self.assertTrue(browser._wait_ready(ready, timeout=30), f"{name}: the page never got ready")
-            browser._wait_ready("new Promise((resolve) => setTimeout(() => resolve(true), 700))")
-            shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
-            png = base64.b64decode(shot["data"])
-            self.assertTrue(png.startswith(b"\x89PNG"))
-            (folder / f"{name}.png").write_bytes(png)
-        finally:
-            browser.stop()
-            self._wait_remaining_requests()
+class TestReadmeScreenshots(ScreenshotCase):
+    screenshots_per_addon = False
 
     def test_kanban_form_and_timeline(self):
         Partner = self.env["res.partner"]

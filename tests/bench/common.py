@@ -40,11 +40,13 @@ def fresh_database(name, modules):
 
 
 class Server:
-    """One Odoo server (threaded, like `odoo-bin` without workers) serving the databases."""
+    """One Odoo server (threaded, like `odoo-bin` without workers) serving the databases;
+    ``options`` are more odoo-bin options (given last, they win)."""
 
-    def __init__(self, port, workers=0):
+    def __init__(self, port, workers=0, *, options=(), log_name="bench-server.log"):
         self.port = port
-        self.log = open(LOGS / "bench-server.log", "w")  # noqa: SIM115
+        self.log_path = LOGS / log_name
+        self.log = open(self.log_path, "w")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -59,6 +61,7 @@ class Server:
                 "0",
                 "--log-level",
                 "warn",
+                *options,
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -71,7 +74,7 @@ class Server:
                 break
             except OSError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise SystemExit("the benchmark server did not start, see .local/logs/bench-server.log") from None
+                    raise SystemExit(f"the benchmark server did not start, see {self.log_path}") from None
                 time.sleep(0.5)
 
     def session(self, db):
@@ -80,9 +83,10 @@ class Server:
         models = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}/xmlrpc/2/object")
         return lambda model, method, *args, **kw: models.execute_kw(db, uid, "admin", model, method, list(args), kw)
 
-    def stop(self):
+    def stop(self, timeout=30):
         self.process.terminate()
-        self.process.wait(30)
+        self.process.wait(timeout)
+        self.log.close()
 
 
 def free_port():

@@ -31,9 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from common import CONFIG  # noqa: E402
-from common import LOGS  # noqa: E402
-from common import ODOO_BIN  # noqa: E402
+from common import Server  # noqa: E402
 from common import free_port  # noqa: E402
 from measure import CLIENTS  # noqa: E402
 from measure import KANBAN_SPEC  # noqa: E402
@@ -60,44 +58,30 @@ FORM_SPEC = {
 }
 
 
-class Workers:
+class Workers(Server):
     """Odoo with worker processes (prefork), like a production server."""
 
     def __init__(self, db):
-        self.port = free_port()
-        self.log_path = LOGS / "bench-load-server.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, str(ODOO_BIN), "-c", CONFIG, "--http-port", str(self.port), "--gevent-port",
-             str(free_port()), "--workers", str(WORKERS), "--max-cron-threads", "0", "--db-filter", f"^{db}$",
-             "--limit-time-real", "600", "--limit-time-cpu", "600", "--log-level", "warn"],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        super().__init__(
+            free_port(),
+            options=["--gevent-port", str(free_port()), "--workers", str(WORKERS), "--db-filter", f"^{db}$",
+                     "--limit-time-real", "600", "--limit-time-cpu", "600"],
+            log_name="bench-load-server.log",
         )  # fmt: skip
-        proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}/xmlrpc/2/common")
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                proxy.version()
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise SystemExit(f"the load server did not start, see {self.log_path}") from None
-                time.sleep(0.5)
-        self.uid = proxy.authenticate(db, "admin", "admin", {})
+        self.uid = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}/xmlrpc/2/common").authenticate(
+            db, "admin", "admin", {}
+        )
         self.db = db
 
-    def session(self):
+    def connection(self):
         """A connection of its own (one per simulated user)."""
         models = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}/xmlrpc/2/object", allow_none=True)
         return lambda model, method, *args, **kw: models.execute_kw(
             self.db, self.uid, "admin", model, method, list(args), kw
         )
 
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(60)
-        self.log.close()
+    def stop(self, timeout=60):
+        super().stop(timeout)
 
 
 class Recorder:
@@ -122,7 +106,7 @@ class Recorder:
 
 
 def integrator(server, recorder, number, stop):
-    call = server.session()
+    call = server.connection()
     rng = random.Random(number)
     sequence = 0
     while not stop.is_set():
@@ -148,7 +132,7 @@ def integrator(server, recorder, number, stop):
 
 
 def web_user(server, recorder, number, clients, timeline_client, stop):
-    call = server.session()
+    call = server.connection()
     rng = random.Random(1000 + number)
 
     def kanban():
@@ -202,7 +186,7 @@ def main(size):
         for thread in threads:
             thread.join(900)
         elapsed = time.perf_counter() - started
-        call = server.session()
+        call = server.connection()
         final = {
             row["external_ref"]: row
             for row in call(
