@@ -6,6 +6,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 import xmlrpc.client
@@ -143,9 +144,27 @@ def test_http_api_bad_rows(live_odoo, api_key):
     assert not server_errors(live_odoo, offset)
 
 
-def test_concurrent_upserts_never_create_two_clients(live_odoo):
-    """4 clients upsert the same references at the same moment on a 2-worker server: the
-    losers of each race are replayed by Odoo (serialization failure) and update."""
+def advisory_locks(cr, wait=5):
+    """The advisory locks held on this database (a closed connection's backend gives
+    its locks back as it exits: waited for, up to ``wait`` seconds)."""
+    deadline = time.monotonic() + wait
+    while True:
+        cr.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+        )
+        held = cr.fetchone()[0]
+        if not held or time.monotonic() > deadline:
+            return held
+        time.sleep(0.1)
+
+
+def test_concurrent_upserts_wait_for_each_other(live_odoo):
+    """4 integrators upsert the same references at the same moment on a 2-worker server,
+    first creating them, then each writing its own name: a call waits for the calls
+    upserting the same references and sees what they committed. One client per
+    reference, every call answered, none replayed, and a batch's references all carry the
+    name of one call (the last of its round)."""
     server = start_server(live_odoo.db, workers=2)
     try:
         session = server.login("admin", "admin")
@@ -154,22 +173,22 @@ def test_concurrent_upserts_never_create_two_clients(live_odoo):
         barrier = threading.Barrier(4)
         errors, results = [], []
 
-        def worker():
+        def worker(number):
             own = server.login("admin", "admin")
-            for batch in batches:
-                barrier.wait(60)  # every round starts together: the same references race
-                try:
-                    results.extend(
-                        own.call(
-                            "res.partner",
-                            "client_upsert",
-                            [{"external_ref": r, "name": f"Concurrent {r}"} for r in batch],
+            for round_ in ("create", "update"):
+                for batch in batches:
+                    barrier.wait(60)  # every round starts together: the same references race
+                    name = f"Concurrent {round_} by {number}"
+                    try:
+                        answer = own.call(
+                            "res.partner", "client_upsert", [{"external_ref": r, "name": name} for r in batch]
                         )
-                    )
-                except Exception as exc:  # noqa: BLE001 - reported below
-                    errors.append(exc)
+                    except Exception as exc:  # noqa: BLE001 - reported below
+                        errors.append(exc)
+                        continue
+                    results.extend(answer)
 
-        threads = [threading.Thread(target=worker) for _ in range(4)]
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -181,12 +200,22 @@ def test_concurrent_upserts_never_create_two_clients(live_odoo):
         )
         assert len(counts) == 40 and all(group["__count"] == 1 for group in counts)
         assert sum(1 for r in results if r["created"]) == 40
-        assert len(results) == 4 * 40
+        assert len(results) == 2 * 4 * 40
+        kept = {
+            row["external_ref"]: row["name"]
+            for row in session.call(
+                "res.partner", "search_read", [("external_ref", "in", refs)], ["external_ref", "name"]
+            )
+        }
+        for batch in batches:
+            assert len({kept[r] for r in batch}) == 1, "one call's name on the whole batch: calls did not interleave"
+            assert kept[batch[0]].startswith("Concurrent update by ")
+        with psycopg2.connect(dbname=live_odoo.db) as db, db.cursor() as cr:
+            assert advisory_locks(cr) == 0, "every call gave its lanes back"
     finally:
         server.stop()
-    replays = server.log_text().count("SERIALIZATION_FAILURE")
-    print(f"concurrent upserts: {replays} requests replayed after a serialization failure")
-    assert replays, "the races happened and were replayed (else this test proves nothing)"
+    log = server.log_text()
+    assert "SERIALIZATION_FAILURE" not in log and "tries left" not in log, "no call was replayed"
 
 
 def test_find_duplicates_over_xmlrpc(admin):
@@ -474,6 +503,8 @@ def test_serialization_failures_are_replayed_then_answered_busy(live_odoo, api_k
         with db.cursor() as cr:
             cr.execute("SELECT count(*) FROM res_partner WHERE external_ref LIKE 'BUSY-%%'")
             assert cr.fetchone()[0] == 0, "nothing of the request was kept"
+            # Each try took the references' lanes; each rollback gave them back.
+            assert advisory_locks(cr) == 0
     finally:
         with db.cursor() as cr:
             cr.execute("DROP TRIGGER crm_test_busy ON res_partner; DROP FUNCTION crm_test_busy();")

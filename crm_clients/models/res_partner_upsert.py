@@ -5,15 +5,18 @@ import binascii
 import collections
 import contextlib
 import datetime
+import hashlib
 import logging
 import math
+import threading
 from typing import NamedTuple
 
 import psycopg2
 from psycopg2 import errorcodes, errors
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, sql_db
 from odoo.exceptions import UserError
+from odoo.modules import module
 from odoo.osv import expression
 from odoo.tools import escape_psql
 from odoo.tools.translate import translate_sql_constraint
@@ -28,6 +31,9 @@ MAX_RECORDS = 1000
 # An external reference is an id in another system: short, and indexed (a B-tree entry
 # holds at most 2,704 bytes; 255 characters of UTF-8 stay far below).
 MAX_REF_LENGTH = 255
+# How long a call waits for the references another call is upserting (see
+# _client_upsert_take_lanes) before Odoo replays it.
+LANE_WAIT = "60s"
 # Char fields are short texts, and many are indexed (name, tax ID, reference, emails and
 # phones): PostgreSQL refuses an index entry over 2,704 bytes. Longer texts go in text
 # fields (comment), limited by the size of the call only.
@@ -133,6 +139,7 @@ class ResPartner(models.Model):
             )
         self.check_access("create")
         self.check_access("write")
+        self._client_upsert_take_lanes(records)
         # The caller's default_* context keys would give values to fields no record may
         # write (default_client_number, default_child_ids...): only the company is kept,
         # as the company of records without one, and checked like theirs.
@@ -324,6 +331,66 @@ class ResPartner(models.Model):
             return True
 
         return bool(self._client_upsert_attempt(write))
+
+    @api.model
+    def _client_upsert_take_lanes(self, records):
+        """Calls upserting the same references go one after the other, and each one sees
+        what the one before it committed, instead of failing with a serialization error
+        that Odoo replays (and that reaches the integrator after 5 tries).
+
+        A reference's lane is a session advisory lock, held on a connection of its own
+        until this transaction commits or rolls back (closing that connection releases
+        them all, whatever happens to this process). They are taken in one order. Then,
+        if this transaction has written nothing yet, it starts again: its snapshot, taken
+        when the request began, may predate what the call it waited for committed.
+
+        Only a transaction that holds no row lock waits for a lane (it could otherwise
+        wait for a call that waits for one of its rows, a cycle PostgreSQL cannot see);
+        and not in Odoo's test runner, whose transaction is never committed."""
+        refs = set()
+        for record in records:
+            if isinstance(record, dict) and isinstance(record.get("external_ref"), (str, int)):
+                refs.add(str(record["external_ref"]).strip())
+        refs.discard("")
+        if not refs or module.current_test or getattr(threading.current_thread(), "testing", False):
+            return
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("SELECT txid_current_if_assigned() IS NULL")
+        if not cr.fetchone()[0]:
+            return
+        keys = sorted(
+            {
+                int.from_bytes(hashlib.blake2b(f"crm_clients.upsert:{ref}".encode(), digest_size=8).digest(), "big")
+                - 2**63
+                for ref in refs
+            }
+        )
+        lanes = psycopg2.connect(**sql_db.connection_info_for(cr.dbname)[1])
+        try:
+            lanes.autocommit = True  # session locks: no transaction left open while held
+            with lanes.cursor() as lane_cr:
+                lane_cr.execute("SET statement_timeout = %s", [LANE_WAIT])
+                lane_cr.execute(
+                    "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
+                    [keys],
+                )
+        except errors.QueryCanceled as exc:
+            lanes.close()
+            raise ConcurrentUpsert("The references are being upserted by another call.") from exc
+        except BaseException:
+            lanes.close()
+            raise
+        hooks = (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
+        if not any(hook._funcs or hook.data for hook in hooks):
+            cr.rollback()  # nothing written, nothing pending: a snapshot taken now
+
+        def release():
+            with contextlib.suppress(psycopg2.Error):
+                lanes.close()  # the server releases the session's locks
+
+        cr.postcommit.add(release)
+        cr.postrollback.add(release)
 
     @api.model
     def _client_upsert_lock_in_order(self, single, simple, context):
