@@ -159,57 +159,60 @@ def advisory_locks(cr, wait=5):
         time.sleep(0.1)
 
 
-def test_concurrent_upserts_wait_for_each_other(live_odoo):
-    """4 integrators upsert the same references at the same moment on a 2-worker server,
-    first creating them, then each writing its own name: a call waits for the calls
-    upserting the same references and sees what they committed. One client per
-    reference, every call answered, none replayed, and a batch's references all carry the
-    name of one call (the last of its round)."""
+def test_concurrent_upserts_wait_for_each_other(live_odoo, api_key):
+    """4 integrators upsert the same references at the same moment, two over XML-RPC and
+    two over the HTTP API: first creating them, then each writing its own name, then
+    each writing all of them and 30 more in one call (more references than a call takes
+    one lane each for: it takes the lane of all references). A call waits for the calls
+    upserting the same references and sees what they committed: one client per
+    reference, every call answered, none replayed, and a batch's references all carry
+    the name of one call."""
     server = start_server(live_odoo.db, workers=2)
     try:
         session = server.login("admin", "admin")
         refs = [f"CONC-{i}" for i in range(40)]
         batches = [refs[offset : offset + 5] for offset in range(0, len(refs), 5)]
+        rounds = [("create", batch) for batch in batches] + [("update", batch) for batch in batches]
+        rounds += [(f"bulk {n}", refs + [f"CONC-BULK-{n}-{i}" for i in range(30)]) for n in range(2)]
         barrier = threading.Barrier(4)
         errors, results = [], []
 
         def worker(number):
             own = server.login("admin", "admin")
-            for round_ in ("create", "update"):
-                for batch in batches:
-                    barrier.wait(60)  # every round starts together: the same references race
-                    name = f"Concurrent {round_} by {number}"
-                    try:
-                        answer = own.call(
-                            "res.partner", "client_upsert", [{"external_ref": r, "name": name} for r in batch]
-                        )
-                    except Exception as exc:  # noqa: BLE001 - reported below
-                        errors.append(exc)
-                        continue
-                    results.extend(answer)
+            for round_, batch in rounds:
+                barrier.wait(120)  # every round starts together: the same references race
+                records = [{"external_ref": r, "name": f"Concurrent {round_} by {number}"} for r in batch]
+                try:
+                    if number % 2:
+                        status, answer = post(f"{server.url}{API}", {"clients": records}, api_key)
+                        assert status == 200, answer
+                        results.extend(answer["results"])
+                    else:
+                        results.extend(own.call("res.partner", "client_upsert", records))
+                except Exception as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
 
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(300)
+            thread.join(600)
         assert not errors, errors
         assert not [r for r in results if "error" in r], [r for r in results if "error" in r][:3]
+        every = refs + [f"CONC-BULK-{n}-{i}" for n in range(2) for i in range(30)]
         counts = session.call(
-            "res.partner", "read_group", [("external_ref", "in", refs)], ["external_ref"], ["external_ref"], lazy=False
+            "res.partner", "read_group", [("external_ref", "in", every)], ["external_ref"], ["external_ref"], lazy=False
         )
-        assert len(counts) == 40 and all(group["__count"] == 1 for group in counts)
-        assert sum(1 for r in results if r["created"]) == 40
-        assert len(results) == 2 * 4 * 40
+        assert len(counts) == 100 and all(group["__count"] == 1 for group in counts)
+        assert sum(1 for r in results if r["created"]) == 100
+        assert len(results) == 4 * (2 * 40 + 2 * 70)
         kept = {
             row["external_ref"]: row["name"]
-            for row in session.call(
-                "res.partner", "search_read", [("external_ref", "in", refs)], ["external_ref", "name"]
-            )
+            for row in session.call("res.partner", "search_read", [("external_ref", "in", every)], ["external_ref", "name"])
         }
-        for batch in batches:
-            assert len({kept[r] for r in batch}) == 1, "one call's name on the whole batch: calls did not interleave"
-            assert kept[batch[0]].startswith("Concurrent update by ")
+        for n in range(2):
+            bulk = refs + [f"CONC-BULK-{n}-{i}" for i in range(30)]
+            assert len({kept[r] for r in bulk[40 * (1 - n) :]}) == 1, "one call's name on a whole call: none interleaved"
         with psycopg2.connect(dbname=live_odoo.db) as db, db.cursor() as cr:
             assert advisory_locks(cr) == 0, "every call gave its lanes back"
     finally:

@@ -87,6 +87,7 @@ class CrmClientsApi(http.Controller):
         attempt = getattr(request, "_crm_clients_api_attempt", 0) + 1
         request._crm_clients_api_attempt = attempt
         try:
+            request.env["res.partner"]._client_upsert_take_lanes(clients)  # before anything is read
             results = request.env["res.partner"].client_upsert(clients)
         except (AccessError, AccessDenied) as exc:
             request.env.cr.rollback()

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import logging
 import math
+import sys
 import threading
 from typing import NamedTuple
 
@@ -18,7 +19,7 @@ from odoo import Command, api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.modules import module
 from odoo.osv import expression
-from odoo.tools import escape_psql
+from odoo.tools import escape_psql, str2bool
 from odoo.tools.translate import translate_sql_constraint
 
 from ..tools import polish_ids
@@ -31,9 +32,13 @@ MAX_RECORDS = 1000
 # An external reference is an id in another system: short, and indexed (a B-tree entry
 # holds at most 2,704 bytes; 255 characters of UTF-8 stay far below).
 MAX_REF_LENGTH = 255
-# How long a call waits for the references another call is upserting (see
-# _client_upsert_take_lanes) before Odoo replays it.
-LANE_WAIT = "60s"
+# Lanes (_client_upsert_take_lanes): how long a call waits for them before Odoo replays
+# it (5 tries stay within a worker's default limit_time_real, 120 s); above how many
+# references a call takes the lane of all references instead of one each (a PostgreSQL
+# session holds few locks: max_locks_per_transaction, 64 by default, per connection).
+LANE_WAIT = "15s"
+LANE_MAX = 64
+_LANE_ALL = -(2**63)  # the lane of all references (no reference hashes to it: see keys)
 # Char fields are short texts, and many are indexed (name, tax ID, reference, emails and
 # phones): PostgreSQL refuses an index entry over 2,704 bytes. Longer texts go in text
 # fields (comment), limited by the size of the call only.
@@ -139,7 +144,8 @@ class ResPartner(models.Model):
             )
         self.check_access("create")
         self.check_access("write")
-        self._client_upsert_take_lanes(records)
+        if sys._getframe(1).f_code is api.call_kw.__code__:
+            self._client_upsert_take_lanes(records)  # a call of its own, over XML-RPC / JSON-RPC
         # The caller's default_* context keys would give values to fields no record may
         # write (default_client_number, default_child_ids...): only the company is kept,
         # as the company of records without one, and checked like theirs.
@@ -336,54 +342,68 @@ class ResPartner(models.Model):
     def _client_upsert_take_lanes(self, records):
         """Calls upserting the same references go one after the other, and each one sees
         what the one before it committed, instead of failing with a serialization error
-        that Odoo replays (and that reaches the integrator after 5 tries).
+        that Odoo replays (and that reaches the integrator after 5 tries). Called where a
+        call enters: XML-RPC / JSON-RPC (client_upsert called by Odoo's call_kw) and the
+        HTTP API, before anything is read.
 
-        A reference's lane is a session advisory lock, held on a connection of its own
-        until this transaction commits or rolls back (closing that connection releases
-        them all, whatever happens to this process). They are taken in one order. Then,
-        if this transaction has written nothing yet, it starts again: its snapshot, taken
-        when the request began, may predate what the call it waited for committed.
+        A reference's lane (its company and itself) is a session advisory lock, held on a
+        connection of its own until this transaction commits or rolls back (closing that
+        connection releases them). Every call first takes the lane of all references,
+        shared (a call of more than LANE_MAX references takes it alone, exclusive, and no
+        other: a PostgreSQL session holds few locks), then its own lanes, in one order.
+        The transaction then starts again: its snapshot, taken when the request began,
+        may predate what the calls it waited for committed.
 
-        Only a transaction that holds no row lock waits for a lane (it could otherwise
-        wait for a call that waits for one of its rows, a cycle PostgreSQL cannot see);
-        and not in Odoo's test runner, whose transaction is never committed."""
-        refs = set()
-        for record in records:
-            if isinstance(record, dict) and isinstance(record.get("external_ref"), (str, int)):
-                refs.add(str(record["external_ref"]).strip())
-        refs.discard("")
-        if not refs or module.current_test or getattr(threading.current_thread(), "testing", False):
+        Only a transaction that has written nothing and left nothing for its commit
+        waits for lanes (one holding a row lock could wait for a call that waits for that
+        row, a cycle PostgreSQL cannot see); not under Odoo's test runner, whose
+        transaction is never committed; not when the system parameter
+        crm_clients.upsert_lanes is 0 (a pooler that does not keep sessions)."""
+        if module.current_test or getattr(threading.current_thread(), "testing", False):
+            return
+        self.check_access("create")  # no lane for a caller who may not upsert
+        self.check_access("write")
+        if not str2bool(self.env["ir.config_parameter"].sudo().get_param("crm_clients.upsert_lanes", "1")):
+            return
+        default_company = self.env.context.get("default_company_id")
+        keys = set()
+        for record in records if isinstance(records, (list, tuple)) else ():
+            ref = record.get("external_ref") if isinstance(record, dict) else None
+            if isinstance(ref, bool) or not isinstance(ref, (str, int)) or not (ref := str(ref).strip()):
+                continue  # no reference, no lane (the record reports what is wrong)
+            company = record.get("company_id", default_company)
+            company = company if isinstance(company, int) and not isinstance(company, bool) else 0
+            lane = f"{company}:{ref}".encode("utf-8", "surrogatepass")
+            key = int.from_bytes(hashlib.blake2b(lane, digest_size=8, person=b"crm_upsert").digest(), "big") - 2**63
+            keys.add(max(key, _LANE_ALL + 1))
+        if not keys:
             return
         cr = self.env.cr
         self.env.flush_all()
         cr.execute("SELECT txid_current_if_assigned() IS NULL")
-        if not cr.fetchone()[0]:
+        hooks = (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
+        if not cr.fetchone()[0] or any(hook._funcs or hook.data for hook in hooks):
             return
-        keys = sorted(
-            {
-                int.from_bytes(hashlib.blake2b(f"crm_clients.upsert:{ref}".encode(), digest_size=8).digest(), "big")
-                - 2**63
-                for ref in refs
-            }
-        )
+        bulk = len(keys) > LANE_MAX
+        lanes_wanted = [(_LANE_ALL, not bulk), *((key, False) for key in ([] if bulk else sorted(keys)))]
         lanes = psycopg2.connect(**sql_db.connection_info_for(cr.dbname)[1])
         try:
-            lanes.autocommit = True  # session locks: no transaction left open while held
+            lanes.autocommit = True  # session locks: no transaction left open while they are held
             with lanes.cursor() as lane_cr:
                 lane_cr.execute("SET statement_timeout = %s", [LANE_WAIT])
                 lane_cr.execute(
-                    "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
-                    [keys],
+                    """SELECT CASE WHEN l.shared THEN pg_advisory_lock_shared(l.key) ELSE pg_advisory_lock(l.key) END
+                         FROM (SELECT * FROM unnest(%s::bigint[], %s::bool[]) WITH ORDINALITY AS u(key, shared, n)
+                                ORDER BY n) AS l""",
+                    [[key for key, _shared in lanes_wanted], [shared for _key, shared in lanes_wanted]],
                 )
-        except errors.QueryCanceled as exc:
+            cr.rollback()  # nothing written, nothing pending: a snapshot taken now
+        except (errors.QueryCanceled, errors.DeadlockDetected) as exc:
             lanes.close()
             raise ConcurrentUpsert("The references are being upserted by another call.") from exc
         except BaseException:
             lanes.close()
             raise
-        hooks = (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
-        if not any(hook._funcs or hook.data for hook in hooks):
-            cr.rollback()  # nothing written, nothing pending: a snapshot taken now
 
         def release():
             with contextlib.suppress(psycopg2.Error):
