@@ -100,8 +100,12 @@ class CrmClientDuplicateRun(models.Model):
         groups = self.group_ids.filtered(lambda g: g.state == "waiting").sorted("id")[:BATCH_GROUPS]
         done, logs = 0, []
         with self.env["crm.client.merge"]._merge_schema_scope():
+            # Where the batch's clients are, looked up once; a group whose clients were
+            # held by a client merged away earlier in the batch looks again.
+            holders, merged_away = groups._merge_holders(), set()
             for group in groups:
-                group._merge(logs)
+                held = {holders.get(i) for i in group.partner_record_ids or []}
+                merged_away.update(group._merge(logs, holders=None if held & merged_away else holders))
                 done += 1
                 if time.monotonic() - started > BATCH_SECONDS:
                     break

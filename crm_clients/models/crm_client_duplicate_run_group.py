@@ -30,17 +30,23 @@ class CrmClientDuplicateRunGroup(models.Model):
     error = fields.Char(string="Reason", readonly=True)
     merge_id = fields.Many2one("crm.client.merge", string="Merge", readonly=True, ondelete="set null")
 
-    def _merge(self, logs):
+    def _merge_holders(self):
+        """{id: the id of the client holding it now, or False} for the clients of these
+        groups (a client merged away by an earlier group counts as its holder): one
+        lookup for the whole batch."""
+        ids = {i for group in self for i in group.partner_record_ids or []}
+        return self.env["res.partner"]._client_resolve_chains(ids)[0] if ids else {}
+
+    def _merge(self, logs, holders=None):
         """Merge this group as the user who started the run, in its own savepoint; its
         log joins ``logs`` once the group is merged (the batch writes them all:
-        _client_merge_post_logs)."""
+        _client_merge_post_logs). ``holders``: _merge_holders() of its clients, when
+        nothing merged since could have changed them. Answers the ids merged away."""
         self.ensure_one()
         Partner = self.run_id._merge_partners()
-        # A client of the group merged away by an earlier group counts as its holder now.
-        holders = []
-        for row in Partner.sudo().client_resolve(list(self.partner_record_ids or [])):
-            if row["resolved_id"] and row["resolved_id"] not in holders:
-                holders.append(row["resolved_id"])
+        if holders is None:
+            holders = self._merge_holders()
+        holders = list(dict.fromkeys(h for h in map(holders.get, self.partner_record_ids or []) if h))
         target_id = self.target_record_id
         if target_id not in holders:
             target_id = Partner._client_merge_default_target(holders)
@@ -49,20 +55,21 @@ class CrmClientDuplicateRunGroup(models.Model):
             Partner._client_merge_post_logs(logs)  # its clients get their logs before they merge again
         if not target_id or not sources:
             self.write({"state": "skipped", "error": self.env._("These clients are merged already.")})
-            return
+            return []
         merged_logs = []
         try:
             with self.env.cr.savepoint():
                 result = Partner._client_merge(sources, target_id, None, logs=merged_logs)
         except (UserError, AccessError, ValidationError, PsycopgError) as exc:
             self._merge_failed(exc)
-            return
+            return []
         except Exception as exc:
             _logger.exception("Background merge: group %s failed", self.id)
             self._merge_failed(exc)
-            return
+            return []
         logs += merged_logs
         self.write({"state": "merged", "target_record_id": target_id, "merge_id": result["merge_id"], "error": False})
+        return sources
 
     def _merge_failed(self, exc):
         """The savepoint put everything of the group back: it is reported and skipped."""

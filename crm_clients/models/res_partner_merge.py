@@ -339,8 +339,10 @@ class ResPartner(models.Model):
             raise AccessError(self.env._("Only client administrators can merge clients."))
         if not isinstance(source_ids, (list, tuple)) or not source_ids or not isinstance(target_id, int):
             raise UserError(self.env._("client_merge needs a list of source ids and a target id."))
-        target = self.with_context(active_test=False).browse(target_id).exists()
-        sources = self.with_context(active_test=False).browse(list(dict.fromkeys(source_ids))).exists()
+        asked = self.with_context(active_test=False).browse([target_id, *dict.fromkeys(source_ids)])
+        found = asked.exists()  # one query for all of them
+        target = asked[:1] & found
+        sources = asked[1:] & found
         if not target:
             raise UserError(self.env._("The target client %(id)s does not exist.", id=target_id))
         if len(sources) != len(set(source_ids)):
@@ -663,6 +665,8 @@ class ResPartner(models.Model):
             "UPDATE res_partner SET external_ref = NULL WHERE id IN %s AND external_ref IS NOT NULL", [tuple(self.ids)]
         )
         self.invalidate_recordset(["external_ref"])
+        if not refs:
+            return
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 Alias.create(
@@ -963,7 +967,8 @@ class ResPartner(models.Model):
                 for name in (fname, *_CHOICE_COMPANIONS.get(fname, ())):
                     values[name] = self._client_merge_value(donor, name)
         values.update(chosen_values)
-        target.write(self._client_merge_changes(target, values))
+        if changes := self._client_merge_changes(target, values):
+            target.write(changes)  # nothing to write: no write (its tracking, its sync to contacts)
         for model, (value, extension) in primaries.items():
             self._client_merge_set_primary(target, model, value, extension)
         # A primary line that came from a source now mirrors into the target's own field.

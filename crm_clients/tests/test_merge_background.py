@@ -175,6 +175,45 @@ class TestBackgroundMerge(CrmClientsCase):
             "the first merge's message came back with its client",
         )
 
+    def test_a_groups_queries_do_not_grow_with_what_it_moves(self):
+        """A group's merge costs a fixed number of queries, whatever it moves: groups
+        whose clients have ten contacts and ten messages each cost what groups with one
+        do, and twice the groups cost twice the queries (the batch looks its clients up
+        once)."""
+
+        def queries(groups, extra):
+            pairs = []
+            for number in range(groups):
+                pair = self.Partner.create(
+                    [{"name": f"Cost {extra} {number} {c}", "is_company": True} for c in "ab"]
+                )
+                self.Partner.create(
+                    [{"name": f"Cost contact {p.id} {k}", "parent_id": p.id} for p in pair for k in range(extra)]
+                )
+                self.env["mail.message"].create(
+                    [
+                        {"model": "res.partner", "res_id": p.id, "body": f"Cost {k}", "message_type": "comment"}
+                        for p in pair
+                        for k in range(extra)
+                    ]
+                )
+                pairs.append(pair.ids)
+            run = self.Run.browse(self.Partner.client_merge_duplicates(pairs)["run_id"])
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.run_cron()
+            self.assertEqual((run.state, run.merged_count), ("done", groups))
+            return self.env.cr.sql_log_count - before
+
+        self.run_cron()  # nothing else waits
+        queries(1, 1)  # the first merge reads the schema
+        two, two_big, four = queries(2, 1), queries(2, 10), queries(4, 1)
+        self.assertEqual(two_big, two, "ten contacts and messages a client cost what one does")
+        per_group = (four - two) / 2
+        self.assertLessEqual(per_group, 80, f"{per_group} queries a group")
+        self.assertLessEqual(four, 2 * two, "the batch's own queries are paid once")
+
     def test_bad_input_queues_nothing(self):
         runs = self.Run.search_count([])
         for groups in (
