@@ -337,7 +337,11 @@ class ResPartner(models.Model):
     def _client_merge_check(self, source_ids, target_id):
         if not self.env.user.has_group("crm_clients.group_client_manager") and not self.env.su:
             raise AccessError(self.env._("Only client administrators can merge clients."))
-        if not isinstance(source_ids, (list, tuple)) or not source_ids or not isinstance(target_id, int):
+        if (
+            not isinstance(source_ids, (list, tuple))
+            or not source_ids
+            or any(isinstance(i, bool) or not isinstance(i, int) for i in [*source_ids, target_id])
+        ):
             raise UserError(self.env._("client_merge needs a list of source ids and a target id."))
         asked = self.with_context(active_test=False).browse([target_id, *dict.fromkeys(source_ids)])
         found = asked.exists()  # one query for all of them

@@ -33,12 +33,11 @@ MAX_RECORDS = 1000
 # holds at most 2,704 bytes; 255 characters of UTF-8 stay far below).
 MAX_REF_LENGTH = 255
 # Lanes (_client_upsert_take_lanes): how long a call waits for them before Odoo replays
-# it (5 tries stay within a worker's default limit_time_real, 120 s); above how many
-# references a call takes the lane of all references instead of one each (a PostgreSQL
-# session holds few locks: max_locks_per_transaction, 64 by default, per connection).
-LANE_WAIT = "15s"
+# it (its 5 tries stay well within a worker's default limit_time_real, 120 s), and the
+# most references a call takes lanes for (a PostgreSQL session holds few locks:
+# max_locks_per_transaction, 64 by default, per connection).
+LANE_WAIT = "10s"
 LANE_MAX = 64
-_LANE_ALL = -(2**63)  # the lane of all references (no reference hashes to it: see keys)
 # Char fields are short texts, and many are indexed (name, tax ID, reference, emails and
 # phones): PostgreSQL refuses an index entry over 2,704 bytes. Longer texts go in text
 # fields (comment), limited by the size of the call only.
@@ -144,7 +143,10 @@ class ResPartner(models.Model):
             )
         self.check_access("create")
         self.check_access("write")
-        if sys._getframe(1).f_code is api.call_kw.__code__:
+        caller = sys._getframe(1)
+        while caller and caller.f_code.co_name == "client_upsert":
+            caller = caller.f_back  # an addon's override calling super()
+        if caller and caller.f_code is api.call_kw.__code__:
             self._client_upsert_take_lanes(records)  # a call of its own, over XML-RPC / JSON-RPC
         # The caller's default_* context keys would give values to fields no record may
         # write (default_client_number, default_child_ids...): only the company is kept,
@@ -348,23 +350,24 @@ class ResPartner(models.Model):
 
         A reference's lane (its company and itself) is a session advisory lock, held on a
         connection of its own until this transaction commits or rolls back (closing that
-        connection releases them). Every call first takes the lane of all references,
-        shared (a call of more than LANE_MAX references takes it alone, exclusive, and no
-        other: a PostgreSQL session holds few locks), then its own lanes, in one order.
-        The transaction then starts again: its snapshot, taken when the request began,
-        may predate what the calls it waited for committed.
+        connection releases them), taken in one order. The transaction then starts again:
+        its snapshot, taken when the request began, may predate what the calls it waited
+        for committed.
 
-        Only a transaction that has written nothing and left nothing for its commit
-        waits for lanes (one holding a row lock could wait for a call that waits for that
-        row, a cycle PostgreSQL cannot see); not under Odoo's test runner, whose
-        transaction is never committed; not when the system parameter
-        crm_clients.upsert_lanes is 0 (a pooler that does not keep sessions)."""
+        No lane is taken (the call is met by row locks and Odoo's replays, as without
+        lanes) by a call of more than LANE_MAX references (a session holds few locks, and
+        such a call would make every other wait), by a transaction that has written or
+        left something for its commit (it could wait for a call that waits for one of its
+        rows, a cycle PostgreSQL cannot see; and its restart would lose it), under Odoo's
+        test runner (never committed), when the system parameter crm_clients.upsert_lanes
+        is 0 (a pooler that does not keep sessions), nor when no connection is left."""
         if module.current_test or getattr(threading.current_thread(), "testing", False):
             return
         self.check_access("create")  # no lane for a caller who may not upsert
         self.check_access("write")
-        if not str2bool(self.env["ir.config_parameter"].sudo().get_param("crm_clients.upsert_lanes", "1")):
+        if not str2bool(self.env["ir.config_parameter"].sudo().get_param("crm_clients.upsert_lanes") or "1", True):
             return
+        companies = {0, *self.env.user.company_ids.ids}
         default_company = self.env.context.get("default_company_id")
         keys = set()
         for record in records if isinstance(records, (list, tuple)) else ():
@@ -373,10 +376,11 @@ class ResPartner(models.Model):
                 continue  # no reference, no lane (the record reports what is wrong)
             company = record.get("company_id", default_company)
             company = company if isinstance(company, int) and not isinstance(company, bool) else 0
+            if company not in companies:
+                continue  # a company the caller may not write in: the record fails, no lane of another's
             lane = f"{company}:{ref}".encode("utf-8", "surrogatepass")
-            key = int.from_bytes(hashlib.blake2b(lane, digest_size=8, person=b"crm_upsert").digest(), "big") - 2**63
-            keys.add(max(key, _LANE_ALL + 1))
-        if not keys:
+            keys.add(int.from_bytes(hashlib.blake2b(lane, digest_size=8, person=b"crm_upsert").digest(), "big", signed=True))
+        if not keys or len(keys) > LANE_MAX:
             return
         cr = self.env.cr
         self.env.flush_all()
@@ -384,18 +388,18 @@ class ResPartner(models.Model):
         hooks = (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
         if not cr.fetchone()[0] or any(hook._funcs or hook.data for hook in hooks):
             return
-        bulk = len(keys) > LANE_MAX
-        lanes_wanted = [(_LANE_ALL, not bulk), *((key, False) for key in ([] if bulk else sorted(keys)))]
-        lanes = psycopg2.connect(**sql_db.connection_info_for(cr.dbname)[1])
+        try:
+            lanes = psycopg2.connect(**sql_db.connection_info_for(cr.dbname)[1])
+        except psycopg2.OperationalError as exc:
+            _logger.warning("client_upsert: no connection for the lanes, the call goes without them: %s", exc)
+            return
         try:
             lanes.autocommit = True  # session locks: no transaction left open while they are held
             with lanes.cursor() as lane_cr:
                 lane_cr.execute("SET statement_timeout = %s", [LANE_WAIT])
                 lane_cr.execute(
-                    """SELECT CASE WHEN l.shared THEN pg_advisory_lock_shared(l.key) ELSE pg_advisory_lock(l.key) END
-                         FROM (SELECT * FROM unnest(%s::bigint[], %s::bool[]) WITH ORDINALITY AS u(key, shared, n)
-                                ORDER BY n) AS l""",
-                    [[key for key, _shared in lanes_wanted], [shared for _key, shared in lanes_wanted]],
+                    "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
+                    [sorted(keys)],
                 )
             cr.rollback()  # nothing written, nothing pending: a snapshot taken now
         except (errors.QueryCanceled, errors.DeadlockDetected) as exc:
@@ -410,7 +414,7 @@ class ResPartner(models.Model):
                 lanes.close()  # the server releases the session's locks
 
         cr.postcommit.add(release)
-        cr.postrollback.add(release)
+        cr.prerollback.add(release)  # before the rollback itself, which may fail (a lost connection)
 
     @api.model
     def _client_upsert_lock_in_order(self, single, simple, context):

@@ -144,6 +144,15 @@ class TestClientMerge(CrmClientsCase):
     def test_refusals(self):
         with self.assertRaisesRegex(UserError, "into itself"):
             self.Partner.client_merge([self.target.id], self.target.id)
+        for sources, target in (
+            ([str(self.src1.id)], self.target.id),
+            ([self.src1.id, None], self.target.id),
+            ([True], self.target.id),
+            ([self.src1.id], float(self.target.id)),
+            ([], self.target.id),
+        ):
+            with self.subTest(sources=sources, target=target), self.assertRaisesRegex(UserError, "needs a list"):
+                self.Partner.client_merge(sources, target)
         with self.assertRaisesRegex(UserError, "one of its parents"):
             self.Partner.client_merge([self.src2.id], self.person.id)
         company_b = self.env["res.company"].create({"name": "Merge B"})

@@ -64,8 +64,9 @@ class Workers(Server):
     def __init__(self, db):
         super().__init__(
             free_port(),
+            # Odoo's default time limits; its replays are logged at info ("tries left").
             options=["--gevent-port", str(free_port()), "--workers", str(WORKERS), "--db-filter", f"^{db}$",
-                     "--limit-time-real", "600", "--limit-time-cpu", "600"],
+                     "--log-level", "info"],
             log_name="bench-load-server.log",
         )  # fmt: skip
         self.uid = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}/xmlrpc/2/common").authenticate(
@@ -209,6 +210,7 @@ def main(size):
     log = server.log_path.read_text(errors="replace")
     # requests that failed on the server (serialization failures Odoo replayed are not)
     tracebacks = log.count("Exception during request handling")
+    replays = log.count(" tries left, try again in ")
     lost = []
     for ref, sends in recorder.sends.items():
         # the value of a send that no later-started send for the reference followed
@@ -226,7 +228,8 @@ def main(size):
         )
     missing = [ref for ref in recorder.sends if ref not in final]
     print(
-        f"server errors: {len(recorder.errors)} (server log: {tracebacks} failed requests); duplicate clients: "
+        f"server errors: {len(recorder.errors)} (server log: {tracebacks} failed requests, {replays} replayed after a "
+        f"serialization failure or deadlock); duplicate clients: "
         f"{duplicated}; references upserted: {len(recorder.sends)}, missing: {len(missing)}; lost updates: {len(lost)}"
     )
     for error in recorder.errors[:5]:
