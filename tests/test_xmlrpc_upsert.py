@@ -167,7 +167,7 @@ def test_concurrent_upserts_wait_for_each_other(live_odoo, api_key):
     all carry the name of one call. Then each writes all of them and 30 more in one call
     (more references than a call takes lanes for): met by row locks and Odoo's replays,
     as without lanes, and still one client per reference, every call answered."""
-    server = start_server(live_odoo.db, workers=2)
+    server = start_server(live_odoo.db)  # threaded: the 4 calls run at once
     try:
         session = server.login("admin", "admin")
         refs = [f"CONC-{i}" for i in range(40)]

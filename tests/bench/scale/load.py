@@ -9,7 +9,8 @@ by Odoo with 4 workers on 127.0.0.1, and for ``CRM_LOAD_SECONDS`` (300 by defaul
 - 20 web users, one after the other: the Clients kanban's first load (grouped by status,
   then the first cards of each column), a client's form (``web_read``) and its Timeline.
 
-Reported: requests per second, p50 / p95 / p99 latency per operation. Goals: 0 server
+Reported: requests per second, p50 / p95 / p99 latency per operation, and how many
+requests Odoo replayed after a serialization failure or a deadlock. Goals: 0 server
 errors (faults, HTTP errors, error results, tracebacks in the server's log), 0 duplicate
 clients (one client per reference), no lost update: each reference's value is the value
 of a request that no other request for it followed (one that started after it ended).
