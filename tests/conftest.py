@@ -65,10 +65,13 @@ class Session:
 
 
 def start_server(database, workers=0, new_session=False, replica=None):
-    """``replica``: (host, port) of a read-only replica of the database server, given to
+    """``workers``: worker processes (prefork, as in production; 0: threaded).
+    ``replica``: (host, port) of a read-only replica of the database server, given to
     Odoo as ``--db_replica_host`` / ``--db_replica_port`` (tests/test_replica.py)."""
     port = free_port()
     replica_options = ["--db_replica_host", replica[0], "--db_replica_port", str(replica[1])] if replica else []
+    # Prefork also serves long polling on a port of its own.
+    worker_options = ["--gevent-port", str(free_port())] if workers else []
     log = open(ROOT / ".local" / "logs" / f"e2e-server-{database}-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
@@ -83,7 +86,8 @@ def start_server(database, workers=0, new_session=False, replica=None):
             "--http-port",
             str(port),
             "--workers",
-            "0",
+            str(workers),
+            *worker_options,
             "--max-cron-threads",
             "0",
             "--log-level",
