@@ -516,18 +516,35 @@ class ResPartner(models.Model):
     # ---- Merging ----
 
     def _client_merge_into(self, target, choices=None, merge=None):
-        chosen = self._client_merge_chosen_values(target, choices or {})  # before anything moves
+        lines = self._client_merge_line_models()
+        chosen = self._client_merge_chosen_values(target, choices or {}, lines)  # before anything moves
         self.env["crm.client.change"]._feed_record_merged(self, target)  # before their references go
-        self._client_merge_records(target)
+        self._client_merge_records(target, lines)
         self._client_merge_record_followers(target)
         self._client_merge_reference_fields(target)
-        self._client_merge_values(target, chosen)
+        self._client_merge_values(target, chosen, lines)
         if merge:
             merge._merge_detach_attachments(self)
         self.env.invalidate_all()
         self.unlink()
 
-    def _client_merge_chosen_values(self, target, choices):
+    def _client_merge_line_models(self):
+        """The line models (emails, phones) of which these partners have lines: of the
+        others, nothing moves, no primary line changes and nothing is mirrored again."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                " UNION ALL ".join(["SELECT %s WHERE EXISTS (SELECT 1 FROM %s WHERE partner_id IN %s)"] * len(_CHANNELS)),
+                *(
+                    arg
+                    for model in _CHANNELS.values()
+                    for arg in (model, SQL.identifier(self.env[model]._table), tuple(self.ids))
+                ),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _client_merge_chosen_values(self, target, choices, line_models=None):
         """(values to write on the target, {line model: value of the line that becomes
         its primary one}), read before anything moves: the chosen partners' values for
         the fields named, and the primary email and phone the target keeps (its own, else
@@ -541,6 +558,8 @@ class ResPartner(models.Model):
         primaries = {}
         partners = target + self
         for fname, model in _CHANNELS.items():
+            if line_models is not None and model not in line_models:
+                continue  # the target's own primary line stays
             Line = self.env[model]
             value_field = Line._channel_value_field
             lines = Line.search([("partner_id", "in", partners.ids), ("is_primary", "=", True)])
@@ -552,13 +571,13 @@ class ResPartner(models.Model):
                 primaries[model] = (line[value_field], line["extension"] if "extension" in Line._fields else None)
         return values, primaries
 
-    def _client_merge_records(self, target):
+    def _client_merge_records(self, target, line_models=None):
         """Move every row pointing to these partners to the target: our own tables by
         their rules, any other foreign key as it is (a row that cannot move fails the
         merge). Shared with Odoo's merge wizard (base_partner_merge_automatic_wizard.py)."""
         self._client_merge_bank_accounts(target)
         self.env.flush_all()  # the moves are done in SQL
-        self._client_merge_channels(target)
+        self._client_merge_channels(target, line_models)
         self._client_merge_relations(target)
         self._client_merge_aliases(target)
         self._client_merge_followers(target)
@@ -596,10 +615,13 @@ class ResPartner(models.Model):
         )
         self.env.invalidate_all()
 
-    def _client_merge_channels(self, target):
+    def _client_merge_channels(self, target, line_models=None):
         """Lines move to the target; two lines with the same value become one, locked if
-        either was."""
+        either was. ``line_models``: the models of which the sources have lines (all when
+        None)."""
         for model in ("crm.client.email", "crm.client.phone"):
+            if line_models is not None and model not in line_models:
+                continue
             Line = self.env[model].with_context(**switch_on(MERGE))
             value_field = Line._channel_value_field
             extra = ("extension",) if "extension" in Line._fields else ()
@@ -952,7 +974,7 @@ class ResPartner(models.Model):
             result.append((table, column, others[0] if link else None))
         return result
 
-    def _client_merge_values(self, target, chosen=None):
+    def _client_merge_values(self, target, chosen=None, line_models=None):
         """The target keeps its number, reference and status; the values chosen win;
         otherwise it gets the best stars, every type, tag and assigned user, and its empty
         fields are filled from the first source that has them."""
@@ -977,7 +999,8 @@ class ResPartner(models.Model):
             self._client_merge_set_primary(target, model, value, extension)
         # A primary line that came from a source now mirrors into the target's own field.
         for model in ("crm.client.email", "crm.client.phone"):
-            self.env[model]._channel_sync_partners(target)
+            if line_models is None or model in line_models:
+                self.env[model]._channel_sync_partners(target)
 
     @api.model
     def _client_merge_value(self, partner, fname):

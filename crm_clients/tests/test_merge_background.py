@@ -211,7 +211,7 @@ class TestBackgroundMerge(CrmClientsCase):
         two, two_big, four = queries(2, 1), queries(2, 10), queries(4, 1)
         self.assertEqual(two_big, two, "ten contacts and messages a client cost what one does")
         per_group = (four - two) / 2
-        self.assertLessEqual(per_group, 80, f"{per_group} queries a group")
+        self.assertLessEqual(per_group, 72, f"{per_group} queries a group")
         self.assertLessEqual(four, 2 * two, "the batch's own queries are paid once")
 
     def test_bad_input_queues_nothing(self):
