@@ -461,6 +461,17 @@ def test_rows_the_database_refuses_over_json_rpc(live_odoo, fuzz_setup):
     assert not server_errors(live_odoo, offset)
 
 
+def test_a_wrong_lanes_setting_reads_as_on(admin):
+    """crm_clients.upsert_lanes holding something that is not a yes or a no never breaks
+    upserts (it reads as on): over XML-RPC, where the lanes are taken."""
+    admin.call("ir.config_parameter", "set_param", "crm_clients.upsert_lanes", "maybe")
+    try:
+        [result] = admin.call("res.partner", "client_upsert", [{"external_ref": "LANES-SETTING", "name": "Lanes"}])
+        assert result["created"] is True, result
+    finally:
+        admin.call("ir.config_parameter", "set_param", "crm_clients.upsert_lanes", False)
+
+
 def test_rows_limit_over_xmlrpc(admin):
     message = fault_of(
         admin.call, "res.partner", "client_upsert", [{"external_ref": f"LIMIT-{i}", "name": "L"} for i in range(1001)]
