@@ -98,23 +98,32 @@ class CrmClientDuplicateRun(models.Model):
         self.ensure_one()
         started = time.monotonic()
         groups = self.group_ids.filtered(lambda g: g.state == "waiting").sorted("id")[:BATCH_GROUPS]
-        done, logs = 0, []
+        # What the batch needs of its groups, read once: a merge empties the caches.
+        todo = [(group, group.partner_record_ids or [], group.target_record_id) for group in groups]
+        partners = self._merge_partners()
+        done, logs, outcomes = 0, [], []
         with self.env["crm.client.merge"]._merge_schema_scope():
             # Where the batch's clients are, looked up once; a group whose clients were
             # held by a client merged away earlier in the batch looks again.
-            holders, merged_away = groups._merge_holders(), set()
-            for group in groups:
-                held = {holders.get(i) for i in group.partner_record_ids or []}
-                merged_away.update(group._merge(logs, holders=None if held & merged_away else holders))
+            holders = groups._merge_holders([i for _group, ids, _target in todo for i in ids])
+            merged_away = set()
+            for group, ids, target_id in todo:
+                stale = {holders.get(i) for i in ids} & merged_away
+                values, merged = group._merge(logs, partners, ids, target_id, holders=None if stale else holders)
+                merged_away.update(merged)
+                outcomes.append((group, values))
                 done += 1
                 if time.monotonic() - started > BATCH_SECONDS:
                     break
+            # The groups' states, written together (one statement, not one per group).
+            for group, values in outcomes:
+                group.write(values)
             # The merges' messages on their targets, written together (committed with
             # the batch, as the merges are). A message that cannot be written does not
             # undo the merges of the batch (the run would meet it again at every call).
             try:
                 with self.env.cr.savepoint():
-                    self._merge_partners()._client_merge_post_logs(logs)
+                    partners._client_merge_post_logs(logs)
             except Exception:
                 _logger.exception("Background merge %s: the merges' messages could not be written", self.id)
         if not self.group_ids.filtered(lambda g: g.state == "waiting"):

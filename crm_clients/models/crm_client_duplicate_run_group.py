@@ -30,49 +30,56 @@ class CrmClientDuplicateRunGroup(models.Model):
     error = fields.Char(string="Reason", readonly=True)
     merge_id = fields.Many2one("crm.client.merge", string="Merge", readonly=True, ondelete="set null")
 
-    def _merge_holders(self):
+    def _merge_holders(self, partner_ids=None):
         """{id: the id of the client holding it now, or False} for the clients of these
-        groups (a client merged away by an earlier group counts as its holder): one
-        lookup for the whole batch."""
-        ids = {i for group in self for i in group.partner_record_ids or []}
+        groups (or ``partner_ids``; a client merged away by an earlier group counts as
+        its holder): one lookup for the whole batch."""
+        if partner_ids is None:
+            partner_ids = [i for group in self for i in group.partner_record_ids or []]
+        ids = set(partner_ids)
         return self.env["res.partner"]._client_resolve_chains(ids)[0] if ids else {}
 
-    def _merge(self, logs, holders=None):
-        """Merge this group as the user who started the run, in its own savepoint; its
-        log joins ``logs`` once the group is merged (the batch writes them all:
-        _client_merge_post_logs). ``holders``: _merge_holders() of its clients, when
-        nothing merged since could have changed them. Answers the ids merged away."""
+    def _merge(self, logs, partners, partner_ids, target_id, holders=None):
+        """Merge this group's clients ``partner_ids`` (into ``target_id`` if it still
+        holds one of them) with ``partners`` (the run's user and company), in its own
+        savepoint; its log joins ``logs`` once the group is merged (the batch writes
+        them all: _client_merge_post_logs). ``holders``: _merge_holders() of its
+        clients, when nothing merged since could have changed them.
+
+        Reads nothing of the group and writes nothing on it (a merge empties the
+        caches: each read would fetch the whole batch again): answers (the values to
+        write on the group, the ids merged away), written by the batch at its end."""
         self.ensure_one()
-        Partner = self.run_id._merge_partners()
         if holders is None:
-            holders = self._merge_holders()
-        holders = list(dict.fromkeys(h for h in map(holders.get, self.partner_record_ids or []) if h))
-        target_id = self.target_record_id
+            holders = self._merge_holders(partner_ids)
+        holders = list(dict.fromkeys(h for h in map(holders.get, partner_ids) if h))
         if target_id not in holders:
-            target_id = Partner._client_merge_default_target(holders)
+            target_id = partners._client_merge_default_target(holders)
         sources = [i for i in holders if i != target_id]
         if {target for target, _summary in logs} & set(holders):
-            Partner._client_merge_post_logs(logs)  # its clients get their logs before they merge again
+            partners._client_merge_post_logs(logs)  # its clients get their logs before they merge again
         if not target_id or not sources:
-            self.write({"state": "skipped", "error": self.env._("These clients are merged already.")})
-            return []
+            return {"state": "skipped", "error": self.env._("These clients are merged already.")}, []
         merged_logs = []
         try:
             with self.env.cr.savepoint():
-                result = Partner._client_merge(sources, target_id, None, logs=merged_logs)
+                result = partners._client_merge(sources, target_id, None, logs=merged_logs)
         except (UserError, AccessError, ValidationError, PsycopgError) as exc:
-            self._merge_failed(exc)
-            return []
+            return self._merge_failed(exc), []
         except Exception as exc:
             _logger.exception("Background merge: group %s failed", self.id)
-            self._merge_failed(exc)
-            return []
+            return self._merge_failed(exc), []
         logs += merged_logs
-        self.write({"state": "merged", "target_record_id": target_id, "merge_id": result["merge_id"], "error": False})
-        return sources
+        return {
+            "state": "merged",
+            "target_record_id": target_id,
+            "merge_id": result["merge_id"],
+            "error": False,
+        }, sources
 
     def _merge_failed(self, exc):
-        """The savepoint put everything of the group back: it is reported and skipped."""
+        """The savepoint put everything of the group back: it is reported and skipped
+        (the values to write on the group)."""
         self.env.invalidate_all()
         message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-        self.write({"state": "failed", "error": message[:1000]})
+        return {"state": "failed", "error": message[:1000]}

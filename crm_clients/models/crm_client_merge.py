@@ -44,6 +44,17 @@ RECORD_TABLES = (
     ("mail_followers", "res_model"),
     ("ir_model_data", "model"),
 )
+# What a merge counts as moved (_client_merge_counts): every record pointing to a source
+# by a foreign key but a contact's commercial partner (it follows parent_id), and the
+# records attached by model and id but external ids, files of binary fields and
+# archived activities (as their search_count would).
+NOT_COUNTED = {("res_partner", "commercial_partner_id")}
+COUNTED_RECORDS = {
+    "mail_message": "",
+    "ir_attachment": " AND t.res_field IS NULL",
+    "mail_activity": " AND t.active",
+    "mail_followers": "",
+}
 # cr.cache key of the tables and foreign keys read during a merge (_merge_schema_scope).
 _SCHEMA_SCOPE = "crm_clients_merge_schema"
 # The subtypes of followers: copied after the followers (found through their copy).
@@ -180,9 +191,10 @@ class CrmClientMerge(models.Model):
     # ---- Recording a merge ----
 
     @api.model
-    def _merge_begin(self, sources, target, origin, moved=None):
-        """The record of a merge about to happen, with a copy of every row it may touch.
-        Called before anything moves, in the merge's savepoint."""
+    def _merge_begin(self, sources, target, origin):
+        """The record of a merge about to happen, with a copy of every row it may touch
+        and what will move (``moved``: counted in that copy). Called before anything
+        moves, in the merge's savepoint."""
         sources_sudo = sources.sudo().with_context(active_test=False)
         merge = self.sudo().create(
             {
@@ -190,7 +202,6 @@ class CrmClientMerge(models.Model):
                 "target_name": target.sudo().display_name,
                 "company_id": target.sudo().company_id.id,
                 "origin": origin,
-                "moved": moved or {},
                 "source_names": ", ".join(sources_sudo.mapped("display_name")),
                 "source_ids": [
                     fields.Command.create(
@@ -216,23 +227,29 @@ class CrmClientMerge(models.Model):
             SQL(
                 """CREATE TEMPORARY TABLE IF NOT EXISTS %s (
                        merge integer NOT NULL, tbl varchar NOT NULL, pk text NOT NULL, row jsonb NOT NULL,
-                       PRIMARY KEY (merge, tbl, pk)
+                       counted boolean NOT NULL, PRIMARY KEY (merge, tbl, pk)
                    ) ON COMMIT DROP""",
                 SQL.identifier(_SNAPSHOT),
             )
         )
         # Each merge's rows are its own (a background batch of merges never empties the
         # table: deleted rows would make every later merge read them again).
-        watches = self._merge_watches(sources, target, self.id)
+        watches, counted = self._merge_watches(sources, target, self.id)
         columns = self._merge_table_columns(list(watches))
         # One statement for every table (the follower subtypes after it: they are found
         # through the followers copied), then the diff looks only at the tables copied.
+        # A row copied is "counted" when it is one of the records that move (what
+        # _client_merge_counts counts): the merge's counts come from the copy, not from
+        # a statement of their own.
         copies = {
             table: SQL(
-                "SELECT %(merge)s, %(name)s, %(pk)s, to_jsonb(t) FROM %(table)s t WHERE %(condition)s",
+                "SELECT %(merge)s, %(name)s, %(pk)s, to_jsonb(t), %(counted)s FROM %(table)s t WHERE %(condition)s",
                 merge=self.id,
                 name=table,
                 pk=SQL("t.id::text") if "id" in columns[table] else SQL("md5(to_jsonb(t)::text)"),
+                counted=SQL("(%s) IS TRUE", SQL(" OR ").join(SQL("(%s)", c) for c in counted[table]))
+                if counted.get(table)
+                else SQL("false"),
                 table=SQL.identifier(table),
                 condition=SQL(" OR ").join(SQL("(%s)", condition) for condition in conditions),
             )
@@ -244,29 +261,47 @@ class CrmClientMerge(models.Model):
             if batch:
                 cr.execute(
                     SQL(
-                        "INSERT INTO %s (merge, tbl, pk, row) %s ON CONFLICT DO NOTHING",
+                        "INSERT INTO %s (merge, tbl, pk, row, counted) %s ON CONFLICT DO NOTHING",
                         SQL.identifier(_SNAPSHOT),
                         SQL(" UNION ALL ").join(batch),
                     )
                 )
-        cr.execute(SQL("SELECT DISTINCT tbl FROM %s WHERE merge = %s", SQL.identifier(_SNAPSHOT), self.id))
-        copied = {row[0] for row in cr.fetchall()} | set(_TARGET_SIDE)
-        self.tables = {table: columns[table] for table in watches if table in columns and table in copied}
+        cr.execute(
+            SQL(
+                "SELECT tbl, count(*) FILTER (WHERE counted) FROM %s WHERE merge = %s GROUP BY tbl",
+                SQL.identifier(_SNAPSHOT),
+                self.id,
+            )
+        )
+        models_ = {Model._table: name for name, Model in self.env.registry.items() if not Model._abstract}
+        moved, copied = {}, set(_TARGET_SIDE)
+        for table, count in cr.fetchall():
+            copied.add(table)
+            if count:
+                moved[models_.get(table, table)] = count
+        self.write(
+            {
+                "tables": {table: columns[table] for table in watches if table in columns and table in copied},
+                "moved": moved,
+            }
+        )
 
     @api.model
     def _merge_watches(self, sources, target, merge_id):
-        """{table: [conditions on its alias t]}: the rows merging ``sources`` into
-        ``target`` may delete, change or add to; the partners' own table first, the
-        followers' subtypes last (they are found through the followers copied)."""
+        """({table: [conditions on its alias t]}: the rows merging ``sources`` into
+        ``target`` may delete, change or add to, the partners' own table first, the
+        followers' subtypes last (they are found through the followers copied);
+        {table: [conditions]}: of those, the records that move, counted as
+        _client_merge_counts counts them)."""
         source_ids = tuple(sources.ids)
         all_ids = (*source_ids, target.id)
-        watches = defaultdict(list)
+        watches, counted = defaultdict(list), defaultdict(list)
         # The partners merged and the contacts under them (the target's too: a value the
         # target gets goes down to its contacts).
         watches["res_partner"].append(
             SQL("t.id IN %s OR t.parent_id IN %s OR t.commercial_partner_id IN %s", all_ids, all_ids, all_ids)
         )
-        self._merge_watch_pointers(watches, "res.partner", "res_partner", source_ids, target.id)
+        self._merge_watch_pointers(watches, "res.partner", "res_partner", source_ids, target.id, counted)
         if "res.partner.bank" in self.env:
             # Core merges a source's bank account into the target's same account: what
             # points to the source's account moves there, and the account goes.
@@ -282,11 +317,13 @@ class CrmClientMerge(models.Model):
                 merge_id,
             )
         )
-        return watches
+        return watches, counted
 
     @api.model
-    def _merge_watch_pointers(self, watches, model, table, ids, target_id):
-        """Conditions on every row pointing to the records ``ids`` of ``model``."""
+    def _merge_watch_pointers(self, watches, model, table, ids, target_id, counted=None):
+        """Conditions on every row pointing to the records ``ids`` of ``model``; with
+        ``counted``, the conditions on the records that move with them (by a foreign
+        key, or attached by model and id), as _client_merge_counts counts them."""
         foreign_keys = defaultdict(list)
         for fk_table, column in self._merge_fk_on(table):
             if "base_partner_merge_" not in fk_table:  # core's wizard's own tables: not moved
@@ -294,6 +331,12 @@ class CrmClientMerge(models.Model):
         columns = self._merge_table_columns(list(foreign_keys))
         for fk_table, fk_columns in foreign_keys.items():
             table_columns = columns.get(fk_table, [])
+            if counted is not None:
+                counted[fk_table].extend(
+                    SQL("t.%s IN %s", SQL.identifier(column), ids)
+                    for column in fk_columns
+                    if (fk_table, column) not in NOT_COUNTED
+                )
             if "id" in table_columns:
                 watched = ids + (target_id,) if target_id and fk_table in _TARGET_SIDE else ids
                 watches[fk_table].extend(SQL("t.%s IN %s", SQL.identifier(column), watched) for column in fk_columns)
@@ -316,6 +359,16 @@ class CrmClientMerge(models.Model):
                     )
         for record_table, model_column in RECORD_TABLES:
             watches[record_table].append(SQL("t.%s = %s AND t.res_id IN %s", SQL.identifier(model_column), model, ids))
+            if counted is not None and record_table in COUNTED_RECORDS:
+                counted[record_table].append(
+                    SQL(
+                        "t.%s = %s AND t.res_id IN %s%s",
+                        SQL.identifier(model_column),
+                        model,
+                        ids,
+                        SQL(COUNTED_RECORDS[record_table]),
+                    )
+                )
         references = tuple(f"{model},{record_id}" for record_id in ids)
         for Model, fname in self._merge_reference_columns():
             watches[Model._table].append(SQL("t.%s IN %s", SQL.identifier(fname), references))

@@ -27,6 +27,8 @@ from ..tools.internal import MERGE
 from ..tools.internal import switch_on
 from .crm_client_duplicate_run import GROUP_MAX_PARTNERS
 from .crm_client_duplicate_run import RUN_MAX_GROUPS
+from .crm_client_merge import COUNTED_RECORDS
+from .crm_client_merge import NOT_COUNTED
 from .crm_client_merge import RECORD_TABLES
 
 
@@ -149,11 +151,10 @@ class ResPartner(models.Model):
         instead of writing it at once (a background batch writes them together)."""
         sources, target = self._client_merge_check(source_ids, target_id)
         choices = sources._client_merge_check_values(values, target)
-        moved = sources._client_merge_counts()
         summary = [(s.display_name, s.client_number, s.external_ref) for s in sources]
         merged_ids = sources.ids
         with self.env.cr.savepoint():
-            merge = self.env["crm.client.merge"]._merge_begin(sources, target, "client_merge", moved)
+            merge = self.env["crm.client.merge"]._merge_begin(sources, target, "client_merge")
             sources.sudo().with_context(**switch_on(MERGE))._client_merge_into(
                 target.sudo().with_context(**switch_on(MERGE)), choices=choices, merge=merge
             )
@@ -162,7 +163,7 @@ class ResPartner(models.Model):
             target._client_merge_post_logs([(target.id, summary)])
         else:
             logs.append((target.id, summary))
-        return {"target_id": target.id, "merged_ids": merged_ids, "moved": moved, "merge_id": merge.id}
+        return {"target_id": target.id, "merged_ids": merged_ids, "moved": merge.moved, "merge_id": merge.id}
 
     @api.model
     def client_merge_undo(self, merge_id):
@@ -345,8 +346,9 @@ class ResPartner(models.Model):
             raise UserError(self.env._("client_merge needs a list of source ids and a target id."))
         asked = self.with_context(active_test=False).browse([target_id, *dict.fromkeys(source_ids)])
         found = asked.exists()  # one query for all of them
-        target = asked[:1] & found
-        sources = asked[1:] & found
+        # One prefetch for both: the rules' fields of target and sources read at once.
+        target = (asked[:1] & found).with_prefetch(found._prefetch_ids)
+        sources = (asked[1:] & found).with_prefetch(found._prefetch_ids)
         if not target:
             raise UserError(self.env._("The target client %(id)s does not exist.", id=target_id))
         if len(sources) != len(set(source_ids)):
@@ -462,7 +464,8 @@ class ResPartner(models.Model):
     # ---- Counting ----
 
     def _client_merge_counts(self):
-        """{model: number of its records that point to these partners}."""
+        """{model: number of its records that point to these partners}: what a merge of
+        them would move (a merge counts the same records in its copy: _merge_snapshot)."""
         self.env.flush_all()  # counted in SQL
         cr = self.env.cr
         tables = {Model._table: name for name, Model in self.env.registry.items() if not Model._abstract}
@@ -478,9 +481,8 @@ class ResPartner(models.Model):
         Merge = self.env["crm.client.merge"]
         columns_by_table = {}
         for table, column in Merge._merge_fk_on("res_partner"):
-            if table == "res_partner" and column == "commercial_partner_id":
-                continue  # follows parent_id
-            columns_by_table.setdefault(table, []).append(column)
+            if (table, column) not in NOT_COUNTED and "base_partner_merge_" not in table:
+                columns_by_table.setdefault(table, []).append(column)
         schema = Merge._merge_table_columns(list(columns_by_table))
         counted = [
             SQL(
@@ -492,19 +494,18 @@ class ResPartner(models.Model):
             )
             for table, columns in columns_by_table.items()
         ]
-        # Records attached by model and id, counted as their search_count would (files
-        # of binary fields and archived activities are not).
+        # Records attached by model and id, counted as their search_count would.
         for table, column in RECORD_TABLES:
             model = table.replace("_", ".")
-            if model in self.env and table != "ir_model_data":
+            if model in self.env and table in COUNTED_RECORDS:
                 counted.append(
                     SQL(
-                        "SELECT %s, count(*) FROM %s WHERE %s = 'res.partner' AND res_id IN %s%s",
+                        "SELECT %s, count(*) FROM %s t WHERE t.%s = 'res.partner' AND t.res_id IN %s%s",
                         model,
                         SQL.identifier(table),
                         SQL.identifier(column),
                         tuple(self.ids),
-                        SQL({"ir_attachment": " AND res_field IS NULL", "mail_activity": " AND active"}.get(table, "")),
+                        SQL(COUNTED_RECORDS[table]),
                     )
                 )
         if counted:
@@ -534,7 +535,9 @@ class ResPartner(models.Model):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                " UNION ALL ".join(["SELECT %s WHERE EXISTS (SELECT 1 FROM %s WHERE partner_id IN %s)"] * len(_CHANNELS)),
+                " UNION ALL ".join(
+                    ["SELECT %s WHERE EXISTS (SELECT 1 FROM %s WHERE partner_id IN %s)"] * len(_CHANNELS)
+                ),
                 *(
                     arg
                     for model in _CHANNELS.values()

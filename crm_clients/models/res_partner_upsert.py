@@ -379,7 +379,9 @@ class ResPartner(models.Model):
             if company not in companies:
                 continue  # a company the caller may not write in: the record fails, no lane of another's
             lane = f"{company}:{ref}".encode("utf-8", "surrogatepass")
-            keys.add(int.from_bytes(hashlib.blake2b(lane, digest_size=8, person=b"crm_upsert").digest(), "big", signed=True))
+            keys.add(
+                int.from_bytes(hashlib.blake2b(lane, digest_size=8, person=b"crm_upsert").digest(), "big", signed=True)
+            )
         if not keys or len(keys) > LANE_MAX:
             return
         cr = self.env.cr

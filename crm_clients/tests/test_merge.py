@@ -71,8 +71,13 @@ class TestClientMerge(CrmClientsCase):
             .search([("res_model", "=", "res.partner"), ("res_id", "in", [self.target.id, *self._sources()])])
             .partner_id.ids
         )
+        preview = self.Partner.client_merge_preview(self._sources(), self.target.id)
         result = self.Partner.client_merge(self._sources(), self.target.id)
         self.assertEqual(result["merged_ids"], self._sources())
+        # The merge counts what moved in its copy of the rows; the preview counted the same.
+        self.assertEqual(result["moved"], preview["moved"])
+        self.assertEqual(self.env["crm.client.merge"].browse(result["merge_id"]).moved, preview["moved"])
+        self.assertTrue({"mail.message", "mail.activity", "ir.attachment", "res.partner"} <= set(result["moved"]))
         self.assertEqual(
             self.env["mail.activity"].search_count(
                 [("res_model", "=", "res.partner"), ("res_id", "=", self.target.id)]
