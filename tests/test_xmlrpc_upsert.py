@@ -2,7 +2,9 @@
 upserts of the same references against a multi-worker server."""
 
 import contextlib
+import hashlib
 import http.client
+import http.cookiejar
 import json
 import socket
 import threading
@@ -210,13 +212,17 @@ def test_concurrent_upserts_wait_for_each_other(live_odoo, api_key):
         assert len(results) == 4 * (2 * 40 + 2 * 70)
         kept = {
             row["external_ref"]: row["name"]
-            for row in session.call("res.partner", "search_read", [("external_ref", "in", every)], ["external_ref", "name"])
+            for row in session.call(
+                "res.partner", "search_read", [("external_ref", "in", every)], ["external_ref", "name"]
+            )
         }
         for batch in batches:
             assert kept[batch[0]].startswith("Concurrent bulk 1 by "), "the last round wrote them all"
         for n in range(2):
             bulk = refs + [f"CONC-BULK-{n}-{i}" for i in range(30)]
-            assert len({kept[r] for r in bulk[40 * (1 - n) :]}) == 1, "one call's name on a whole call: none interleaved"
+            assert (
+                len({kept[r] for r in bulk[40 * (1 - n) :]}) == 1
+            ), "one call's name on a whole call: none interleaved"
         with psycopg2.connect(dbname=live_odoo.db) as db, db.cursor() as cr:
             assert advisory_locks(cr) == 0, "every call gave its lanes back"
     finally:
@@ -459,6 +465,144 @@ def test_rows_the_database_refuses_over_json_rpc(live_odoo, fuzz_setup):
     assert "name is required" in results[5]["error"]
     assert "Unknown Country id 999999 for country_id" in results[6]["error"]
     assert not server_errors(live_odoo, offset)
+
+
+def lane_key(company, ref):
+    """The advisory lock a call takes for ``ref`` in ``company`` (0: none), as
+    crm_clients computes it."""
+    digest = hashlib.blake2b(f"{company}:{ref}".encode(), digest_size=8, person=b"crm_upsert").digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextlib.contextmanager
+def holding_lane(database, company, ref):
+    """The lane of ``ref`` held by another session (as a call upserting it holds it)."""
+    connection = psycopg2.connect(dbname=database)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cr:
+            cr.execute("SELECT pg_advisory_lock(%s)", [lane_key(company, ref)])
+        yield
+    finally:
+        connection.close()
+
+
+def lane_waiters(database, wait=15):
+    """How many sessions wait for an advisory lock on ``database``, once one does (or 0
+    after ``wait`` seconds)."""
+    with psycopg2.connect(dbname=database) as db, db.cursor() as cr:
+        deadline = time.monotonic() + wait
+        while True:
+            cr.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = %s",
+                [database],
+            )
+            waiting = cr.fetchone()[0]
+            if waiting or time.monotonic() > deadline:
+                return waiting
+            time.sleep(0.05)
+
+
+def in_thread(call, *args):
+    """``call(*args)`` started in a thread: (the thread, the list its answer goes to)."""
+    answers = []
+    thread = threading.Thread(target=lambda: answers.extend(call(*args)))
+    thread.start()
+    return thread, answers
+
+
+def json_post(url, params, opener=None):
+    request = urllib.request.Request(
+        url,
+        data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with (opener or urllib.request.build_opener()).open(request, timeout=120) as response:
+        answer = json.loads(response.read())
+    assert "error" not in answer, answer
+    return answer["result"]
+
+
+def upsert_entry_points(live_odoo, admin, api_key):
+    """{entry point: upsert(records) -> results}: the ways into client_upsert. The web
+    session has made its first call: Odoo logs a session's device in the transaction of
+    its first request (then hourly), and a call that has written takes no lanes."""
+    web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    json_post(
+        f"{live_odoo.url}/web/session/authenticate",
+        {"db": live_odoo.db, "login": "admin", "password": "admin"},
+        web,
+    )
+    json_post(
+        f"{live_odoo.url}/web/dataset/call_kw/res.partner/search_count",
+        {"model": "res.partner", "method": "search_count", "args": [[]], "kwargs": {}},
+        web,
+    )
+
+    def http_api(records):
+        status, answer = post(f"{live_odoo.url}{API}", {"clients": records}, api_key)
+        assert status == 200, answer
+        return answer["results"]
+
+    return {
+        "XML-RPC": lambda records: admin.call("res.partner", "client_upsert", records),
+        "JSON-RPC": lambda records: json_post(
+            f"{live_odoo.url}/jsonrpc",
+            {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [live_odoo.db, admin.uid, "admin", "res.partner", "client_upsert", [records]],
+            },
+        ),
+        "web client": lambda records: json_post(
+            f"{live_odoo.url}/web/dataset/call_kw/res.partner/client_upsert",
+            {"model": "res.partner", "method": "client_upsert", "args": [records], "kwargs": {}},
+            web,
+        ),
+        "HTTP API": http_api,
+    }
+
+
+def test_every_entry_point_waits_for_the_lanes(live_odoo, admin, api_key):
+    """A reference's lane held by another call: an upsert of it waits, over XML-RPC,
+    JSON-RPC, the web client's call_kw and the HTTP API alike, and goes on once the lane
+    is free."""
+    for name, upsert in upsert_entry_points(live_odoo, admin, api_key).items():
+        ref = f"LANE-{name}"
+        with holding_lane(live_odoo.db, 0, ref):
+            thread, answers = in_thread(upsert, [{"external_ref": ref, "name": name}])
+            assert lane_waiters(live_odoo.db) == 1, f"{name}: the call waits for the lane"
+            assert not answers
+        thread.join(60)
+        assert [answer.get("created") for answer in answers] == [True], (name, answers)
+    with psycopg2.connect(dbname=live_odoo.db) as db, db.cursor() as cr:
+        assert advisory_locks(cr) == 0, "every call gave its lanes back"
+
+
+def test_no_lane_in_a_company_not_the_callers(live_odoo, fuzz_setup):
+    """An integrator of the main company naming another company gets no lane there (the
+    record fails alone, at once, never waiting for that company's calls); in its own
+    company its record waits for the lane."""
+    with psycopg2.connect(dbname=live_odoo.db) as db, db.cursor() as cr:
+        cr.execute("SELECT id FROM res_company WHERE name = 'Fuzz B'")
+        [(foreign,)] = cr.fetchall()
+        cr.execute("SELECT company_id FROM res_users WHERE login = 'fuzz_integrator'")
+        [(own,)] = cr.fetchall()
+    integrator = live_odoo.login("fuzz_integrator", fuzz_setup["keys"]["integrator"])
+    with holding_lane(live_odoo.db, foreign, "LANE-FOREIGN"):
+        start = time.monotonic()
+        [answer] = integrator.call(
+            "res.partner", "client_upsert", [{"external_ref": "LANE-FOREIGN", "name": "F", "company_id": foreign}]
+        )
+        assert "error" in answer, answer
+        assert time.monotonic() - start < 8, "answered without waiting for the lane"
+    with holding_lane(live_odoo.db, own, "LANE-OWN"):
+        records = [{"external_ref": "LANE-OWN", "name": "Own", "company_id": own}]
+        thread, answers = in_thread(integrator.call, "res.partner", "client_upsert", records)
+        assert lane_waiters(live_odoo.db) == 1, "its own company's lane is waited for"
+    thread.join(60)
+    assert [answer.get("created") for answer in answers] == [True], answers
 
 
 def test_a_wrong_lanes_setting_reads_as_on(admin):
