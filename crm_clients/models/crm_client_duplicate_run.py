@@ -9,13 +9,10 @@ started the run: a group that fails is marked failed with the reason and skipped
 interrupted (a restart, a timeout) goes on from its first waiting group.
 """
 
-import logging
 import time
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-
-_logger = logging.getLogger(__name__)
 
 # Groups per run, and partners per group.
 RUN_MAX_GROUPS = 100_000
@@ -121,11 +118,7 @@ class CrmClientDuplicateRun(models.Model):
             # The merges' messages on their targets, written together (committed with
             # the batch, as the merges are). A message that cannot be written does not
             # undo the merges of the batch (the run would meet it again at every call).
-            try:
-                with self.env.cr.savepoint():
-                    partners._client_merge_post_logs(logs)
-            except Exception:
-                _logger.exception("Background merge %s: the merges' messages could not be written", self.id)
+            self.env["crm.client.duplicate.run.group"]._merge_post_logs(partners, logs)
         if not self.group_ids.filtered(lambda g: g.state == "waiting"):
             self.state = "done"
         return done

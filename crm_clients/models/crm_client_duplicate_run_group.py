@@ -2,7 +2,7 @@ import logging
 
 from psycopg2 import Error as PsycopgError
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
@@ -53,16 +53,18 @@ class CrmClientDuplicateRunGroup(models.Model):
         if holders is None:
             holders = self._merge_holders(partner_ids)
         holders = list(dict.fromkeys(h for h in map(holders.get, partner_ids) if h))
-        if target_id not in holders:
-            target_id = partners._client_merge_default_target(holders)
-        sources = [i for i in holders if i != target_id]
-        if {target for target, _summary in logs} & set(holders):
-            partners._client_merge_post_logs(logs)  # its clients get their logs before they merge again
-        if not target_id or not sources:
+        if len(holders) < 2:
             return {"state": "skipped", "error": self.env._("These clients are merged already.")}, []
+        if {target for target, _summary in logs} & set(holders):
+            self._merge_post_logs(partners, logs)  # its clients get their logs before they merge again
         merged_logs = []
         try:
+            # Everything done as the run's user fails this group alone (that user may
+            # have lost its rights or its company since).
             with self.env.cr.savepoint():
+                if target_id not in holders:
+                    target_id = partners._client_merge_default_target(holders)
+                sources = [i for i in holders if i != target_id]
                 result = partners._client_merge(sources, target_id, None, logs=merged_logs)
         except (UserError, AccessError, ValidationError, PsycopgError) as exc:
             return self._merge_failed(exc), []
@@ -76,6 +78,20 @@ class CrmClientDuplicateRunGroup(models.Model):
             "merge_id": result["merge_id"],
             "error": False,
         }, sources
+
+    @api.model
+    def _merge_post_logs(self, partners, logs):
+        """The merges' messages in ``logs`` written now, in a savepoint: if they cannot be
+        (the run's user lost its rights), they stay in ``logs`` for the batch's end,
+        which logs what it cannot write; no merge is undone for them."""
+        pending = list(logs)
+        try:
+            with self.env.cr.savepoint():
+                partners._client_merge_post_logs(logs)
+        except Exception:
+            _logger.exception("Background merge: the merges' messages could not be written")
+            self.env.invalidate_all()
+            logs[:] = pending
 
     def _merge_failed(self, exc):
         """The savepoint put everything of the group back: it is reported and skipped

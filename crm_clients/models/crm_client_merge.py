@@ -295,13 +295,13 @@ class CrmClientMerge(models.Model):
         _client_merge_counts counts them)."""
         source_ids = tuple(sources.ids)
         all_ids = (*source_ids, target.id)
-        watches, counted = defaultdict(list), defaultdict(list)
+        watches, counted = defaultdict(list), self._merge_counted(source_ids)
         # The partners merged and the contacts under them (the target's too: a value the
         # target gets goes down to its contacts).
         watches["res_partner"].append(
             SQL("t.id IN %s OR t.parent_id IN %s OR t.commercial_partner_id IN %s", all_ids, all_ids, all_ids)
         )
-        self._merge_watch_pointers(watches, "res.partner", "res_partner", source_ids, target.id, counted)
+        self._merge_watch_pointers(watches, "res.partner", "res_partner", source_ids, target.id)
         if "res.partner.bank" in self.env:
             # Core merges a source's bank account into the target's same account: what
             # points to the source's account moves there, and the account goes.
@@ -320,10 +320,32 @@ class CrmClientMerge(models.Model):
         return watches, counted
 
     @api.model
-    def _merge_watch_pointers(self, watches, model, table, ids, target_id, counted=None):
-        """Conditions on every row pointing to the records ``ids`` of ``model``; with
-        ``counted``, the conditions on the records that move with them (by a foreign
-        key, or attached by model and id), as _client_merge_counts counts them."""
+    @api.model
+    def _merge_counted(self, ids):
+        """{table: [conditions on its alias t]}: the records pointing to the partners
+        ``ids`` that a merge of them moves, as it counts them (``moved``): a record is
+        counted once, however many of its columns point to them (a message a source
+        wrote on itself). Shared by the merge (_merge_snapshot) and its preview
+        (_client_merge_counts)."""
+        counted = defaultdict(list)
+        for table, column in self._merge_fk_on("res_partner"):
+            if (table, column) not in NOT_COUNTED and "base_partner_merge_" not in table:
+                counted[table].append(SQL("t.%s IN %s", SQL.identifier(column), ids))
+        for table, column in RECORD_TABLES:
+            if table in COUNTED_RECORDS:
+                counted[table].append(
+                    SQL(
+                        "t.%s = 'res.partner' AND t.res_id IN %s%s",
+                        SQL.identifier(column),
+                        ids,
+                        SQL(COUNTED_RECORDS[table]),
+                    )
+                )
+        return counted
+
+    @api.model
+    def _merge_watch_pointers(self, watches, model, table, ids, target_id):
+        """Conditions on every row pointing to the records ``ids`` of ``model``."""
         foreign_keys = defaultdict(list)
         for fk_table, column in self._merge_fk_on(table):
             if "base_partner_merge_" not in fk_table:  # core's wizard's own tables: not moved
@@ -331,12 +353,6 @@ class CrmClientMerge(models.Model):
         columns = self._merge_table_columns(list(foreign_keys))
         for fk_table, fk_columns in foreign_keys.items():
             table_columns = columns.get(fk_table, [])
-            if counted is not None:
-                counted[fk_table].extend(
-                    SQL("t.%s IN %s", SQL.identifier(column), ids)
-                    for column in fk_columns
-                    if (fk_table, column) not in NOT_COUNTED
-                )
             if "id" in table_columns:
                 watched = ids + (target_id,) if target_id and fk_table in _TARGET_SIDE else ids
                 watches[fk_table].extend(SQL("t.%s IN %s", SQL.identifier(column), watched) for column in fk_columns)
@@ -359,16 +375,6 @@ class CrmClientMerge(models.Model):
                     )
         for record_table, model_column in RECORD_TABLES:
             watches[record_table].append(SQL("t.%s = %s AND t.res_id IN %s", SQL.identifier(model_column), model, ids))
-            if counted is not None and record_table in COUNTED_RECORDS:
-                counted[record_table].append(
-                    SQL(
-                        "t.%s = %s AND t.res_id IN %s%s",
-                        SQL.identifier(model_column),
-                        model,
-                        ids,
-                        SQL(COUNTED_RECORDS[record_table]),
-                    )
-                )
         references = tuple(f"{model},{record_id}" for record_id in ids)
         for Model, fname in self._merge_reference_columns():
             watches[Model._table].append(SQL("t.%s IN %s", SQL.identifier(fname), references))

@@ -27,8 +27,6 @@ from ..tools.internal import MERGE
 from ..tools.internal import switch_on
 from .crm_client_duplicate_run import GROUP_MAX_PARTNERS
 from .crm_client_duplicate_run import RUN_MAX_GROUPS
-from .crm_client_merge import COUNTED_RECORDS
-from .crm_client_merge import NOT_COUNTED
 from .crm_client_merge import RECORD_TABLES
 
 
@@ -465,54 +463,27 @@ class ResPartner(models.Model):
 
     def _client_merge_counts(self):
         """{model: number of its records that point to these partners}: what a merge of
-        them would move (a merge counts the same records in its copy: _merge_snapshot)."""
+        them would move, counted as the merge counts it (crm.client.merge._merge_counted):
+        a record once, however many of its columns point to them. One query."""
         self.env.flush_all()  # counted in SQL
-        cr = self.env.cr
-        tables = {Model._table: name for name, Model in self.env.registry.items() if not Model._abstract}
-        counts = {}
-
-        def add(model, count):
-            if count:
-                counts[model] = counts.get(model, 0) + count
-
-        # One count per table: a record pointing to the sources through several columns
-        # (an order's customer, invoice and delivery addresses) is one record moved. All
-        # in one query.
         Merge = self.env["crm.client.merge"]
-        columns_by_table = {}
-        for table, column in Merge._merge_fk_on("res_partner"):
-            if (table, column) not in NOT_COUNTED and "base_partner_merge_" not in table:
-                columns_by_table.setdefault(table, []).append(column)
-        schema = Merge._merge_table_columns(list(columns_by_table))
-        counted = [
+        counted = Merge._merge_counted(tuple(self.ids))
+        existing = Merge._merge_table_columns(list(counted))
+        queries = [
             SQL(
-                "SELECT %s, %s FROM %s WHERE %s",
+                "SELECT %s, count(*) FROM %s t WHERE %s",
                 table,
-                SQL("count(DISTINCT id)") if "id" in schema.get(table, ()) else SQL("count(*)"),
                 SQL.identifier(table),
-                SQL(" OR ").join(SQL("%s IN %s", SQL.identifier(column), tuple(self.ids)) for column in columns),
+                SQL(" OR ").join(SQL("(%s)", condition) for condition in conditions),
             )
-            for table, columns in columns_by_table.items()
+            for table, conditions in counted.items()
+            if table in existing
         ]
-        # Records attached by model and id, counted as their search_count would.
-        for table, column in RECORD_TABLES:
-            model = table.replace("_", ".")
-            if model in self.env and table in COUNTED_RECORDS:
-                counted.append(
-                    SQL(
-                        "SELECT %s, count(*) FROM %s t WHERE t.%s = 'res.partner' AND t.res_id IN %s%s",
-                        model,
-                        SQL.identifier(table),
-                        SQL.identifier(column),
-                        tuple(self.ids),
-                        SQL(COUNTED_RECORDS[table]),
-                    )
-                )
-        if counted:
-            cr.execute(SQL(" UNION ALL ").join(counted))
-            for table, count in cr.fetchall():
-                add(tables.get(table, table), count)
-        return counts
+        if not queries:
+            return {}
+        self.env.cr.execute(SQL(" UNION ALL ").join(queries))
+        models_ = {Model._table: name for name, Model in self.env.registry.items() if not Model._abstract}
+        return {models_.get(table, table): count for table, count in self.env.cr.fetchall() if count}
 
     # ---- Merging ----
 
@@ -707,17 +678,19 @@ class ResPartner(models.Model):
             raise ConcurrentMerge(str(exc)) from exc
 
     def _client_merge_followers(self, target):
-        """A source following a record the target already follows: one follower."""
+        """Sources following a record the target (or another source) follows too: one
+        follower, the target's (else the first source's)."""
         self.env.cr.execute(
             SQL(
                 """
                 DELETE FROM mail_followers f
                  USING mail_followers t
-                 WHERE f.partner_id IN %s AND t.partner_id = %s
+                 WHERE f.partner_id IN %(sources)s
                    AND t.res_model = f.res_model AND t.res_id = f.res_id
+                   AND (t.partner_id = %(target)s OR (t.partner_id IN %(sources)s AND t.id < f.id))
                 """,
-                tuple(self.ids),
-                target.id,
+                sources=tuple(self.ids),
+                target=target.id,
             )
         )
         self.env.cr.execute(

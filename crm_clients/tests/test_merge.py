@@ -59,6 +59,24 @@ class TestClientMerge(CrmClientsCase):
         self.assertEqual(preview["moved"]["ir.attachment"], 1)
         self.assertTrue((self.src1 | self.src2).exists())
 
+    def test_a_record_pointing_to_the_sources_twice_counts_once(self):
+        """A message a source wrote on itself, a source following the other: each is one
+        record moved, in the preview and in the merge alike."""
+        self.src1.message_post(body="Written by itself", author_id=self.src1.id, message_type="comment")
+        self.src1.message_subscribe(partner_ids=self.src2.ids)
+        sources = self._sources()
+        Message, Follower = self.env["mail.message"], self.env["mail.followers"]
+        messages = Message.search_count(
+            ["|", "&", ("model", "=", "res.partner"), ("res_id", "in", sources), ("author_id", "in", sources)]
+        )
+        followers = Follower.search_count(
+            ["|", "&", ("res_model", "=", "res.partner"), ("res_id", "in", sources), ("partner_id", "in", sources)]
+        )
+        preview = self.Partner.client_merge_preview(sources, self.target.id)["moved"]
+        self.assertEqual((preview["mail.message"], preview["mail.followers"]), (messages, followers))
+        result = self.Partner.client_merge(sources, self.target.id)
+        self.assertEqual(result["moved"], preview)
+
     def test_everything_ends_up_on_the_target(self):
         messages = self.env["mail.message"].search(
             [("model", "=", "res.partner"), ("res_id", "in", [self.target.id, *self._sources()])]

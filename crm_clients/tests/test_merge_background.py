@@ -142,7 +142,7 @@ class TestBackgroundMerge(CrmClientsCase):
 
         with (
             patch.object(type(self.Partner), "_client_merge_summary_html", boom),
-            mute_logger("odoo.addons.crm_clients.models.crm_client_duplicate_run"),
+            mute_logger("odoo.addons.crm_clients.models.crm_client_duplicate_run_group"),
         ):
             self.run_cron()
         self.assertEqual((run.state, run.merged_count), ("done", 1))
@@ -213,6 +213,26 @@ class TestBackgroundMerge(CrmClientsCase):
         per_group = (four - two) / 2
         self.assertLessEqual(per_group, 64, f"{per_group} queries a group")
         self.assertLessEqual(four, 2 * two, "the batch's own queries are paid once")
+
+    def test_a_run_whose_user_left_its_company_fails_its_groups(self):
+        """The user who started a run may no longer work in its company: its groups fail
+        with the reason and the run ends, also when a group's kept client has gone and
+        another one is chosen (instead of failing every batch, the run waiting forever)."""
+        other = self.env["res.company"].create({"name": "Other Bg Company"})
+        main = self.env.company
+        self.merge_manager.write({"company_ids": [(4, other.id)]})
+        answer = self.Partner.with_user(self.merge_manager).client_merge_duplicates(
+            [{"partner_ids": [self.a1.id, self.a2.id, self.b1.id], "target_id": self.a1.id}]
+        )
+        run = self.Run.browse(answer["run_id"])
+        self.Partner.client_merge([self.a1.id], self.b2.id)  # its kept client merged away meanwhile
+        self.merge_manager.write({"company_id": other.id, "company_ids": [(6, 0, other.ids)]})
+        self.assertNotIn(main, self.merge_manager.company_ids)
+        with mute_logger("odoo.addons.crm_clients.models.crm_client_duplicate_run_group"):
+            self.run_cron()
+        self.assertEqual((run.state, run.group_ids.state), ("done", "failed"))
+        self.assertTrue(run.group_ids.error)
+        self.assertTrue((self.a2 | self.b1).exists(), "nothing merged")
 
     def test_bad_input_queues_nothing(self):
         runs = self.Run.search_count([])
