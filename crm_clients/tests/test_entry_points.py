@@ -123,6 +123,16 @@ class TestCoreMergeWizard(ChannelsCase):
         )
         wizard.action_merge()
 
+    def test_sources_following_the_same_record_become_one_follower(self):
+        """Two duplicates following the same client: the merge keeps one follower (it
+        failed on Odoo's unique follower index)."""
+        twin = self.create_client(name="Kowalski ter", email="biuro@kowalski.pl")
+        self.other.message_subscribe(partner_ids=(self.source | twin).ids)
+        self._merge(self.target, self.source, twin)
+        self.assertFalse((self.source | twin).exists())
+        followers = self.other.message_follower_ids.filtered(lambda f: f.partner_id == self.target)
+        self.assertEqual(len(followers), 1)
+
     def test_lines_kept_collapsed_and_locked(self):
         target_number = self.target.client_number
         source_number = self.source.client_number
