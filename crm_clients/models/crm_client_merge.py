@@ -320,7 +320,6 @@ class CrmClientMerge(models.Model):
         return watches, counted
 
     @api.model
-    @api.model
     def _merge_counted(self, ids):
         """{table: [conditions on its alias t]}: the records pointing to the partners
         ``ids`` that a merge of them moves, as it counts them (``moved``): a record is

@@ -74,6 +74,10 @@ class MergeUndoCase(CrmClientsCase):
         cls.relation = Relation.create(
             {"left_partner_id": cls.src2.id, "type_id": referral.id, "right_partner_id": cls.other.id}
         )
+        # Both sources follow another client, each for its own subtypes: one follower
+        # after the merge, both back with their subtypes after the undo.
+        cls.other.message_subscribe(partner_ids=cls.src1.ids, subtype_ids=cls.env.ref("mail.mt_note").ids)
+        cls.other.message_subscribe(partner_ids=cls.src2.ids, subtype_ids=cls.env.ref("mail.mt_comment").ids)
         cls.env["ir.model.data"].create(
             {"module": "crm_clients_tests", "name": "undo_source_two", "model": "res.partner", "res_id": cls.src2.id}
         )
@@ -107,6 +111,10 @@ class MergeUndoCase(CrmClientsCase):
             "followers": """SELECT res_id, partner_id FROM mail_followers
                               WHERE res_model = 'res.partner' AND res_id IN %(ids)s ORDER BY 1, 2""",
             "following": "SELECT res_model, res_id, partner_id FROM mail_followers WHERE partner_id IN %(ids)s ORDER BY 1, 2, 3",
+            "subtypes": """SELECT f.res_model, f.res_id, f.partner_id, r.mail_message_subtype_id
+                             FROM mail_followers f
+                             JOIN mail_followers_mail_message_subtype_rel r ON r.mail_followers_id = f.id
+                            WHERE f.partner_id IN %(ids)s ORDER BY 1, 2, 3, 4""",
             "tags": "SELECT partner_id, category_id FROM res_partner_res_partner_category_rel WHERE partner_id IN %(ids)s ORDER BY 1, 2",
             "users": "SELECT partner_id, user_id FROM res_partner_crm_client_assigned_rel WHERE partner_id IN %(ids)s ORDER BY 1, 2",
             "xmlids": "SELECT name, res_id FROM ir_model_data WHERE model = 'res.partner' AND res_id IN %(ids)s ORDER BY 1",
@@ -148,6 +156,11 @@ class TestMergeUndo(MergeUndoCase):
         self.assertNotEqual(merged["partners"], before["partners"])
         self.assertEqual(merged["following"].count(("res.partner", target.id, self.only.id)), 0)
         self.assertIn((target.id, self.only.id), merged["followers"], "a follower of the source only is kept")
+        self.assertEqual(
+            [row[:3] for row in merged["subtypes"] if row[:2] == ("res.partner", self.other.id)],
+            [("res.partner", self.other.id, target.id)],
+            "the two sources following the same client: one follower, the target",
+        )
         answer = self.Partner.with_user(self.merge_manager).client_merge_undo(result["merge_id"])
         self.assertEqual(answer, {"merge_id": result["merge_id"], "restored_ids": self.sources()})
         self.assertSameState(before, self.state())
