@@ -44,7 +44,7 @@ RECORD_TABLES = (
     ("mail_followers", "res_model"),
     ("ir_model_data", "model"),
 )
-# What a merge counts as moved (_client_merge_counts): every record pointing to a source
+# What a merge counts as moved (_merge_counted): every record pointing to a source
 # by a foreign key but a contact's commercial partner (it follows parent_id), and the
 # records attached by model and id but external ids, files of binary fields and
 # archived activities (as their search_count would).
