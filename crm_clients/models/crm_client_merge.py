@@ -273,7 +273,7 @@ class CrmClientMerge(models.Model):
                 self.id,
             )
         )
-        models_ = {Model._table: name for name, Model in self.env.registry.items() if not Model._abstract}
+        models_ = self._merge_table_models()
         moved, copied = {}, set(_TARGET_SIDE)
         for table, count in cr.fetchall():
             copied.add(table)
@@ -403,6 +403,14 @@ class CrmClientMerge(models.Model):
             cache.update(dict.fromkeys(missing))
             cache.update(self.env.cr.fetchall())
         return {table: cache[table] for table in tables if cache.get(table)}
+
+    @api.model
+    def _merge_table_models(self):
+        """{table: its model} (once per schema scope): ``moved`` names models, not tables."""
+        cache = self._merge_schema_cache("models")
+        if not cache:
+            cache.update((Model._table, name) for name, Model in self.env.registry.items() if not Model._abstract)
+        return cache
 
     @api.model
     def _merge_reference_columns(self):

@@ -482,7 +482,7 @@ class ResPartner(models.Model):
         if not queries:
             return {}
         self.env.cr.execute(SQL(" UNION ALL ").join(queries))
-        models_ = {Model._table: name for name, Model in self.env.registry.items() if not Model._abstract}
+        models_ = Merge._merge_table_models()
         return {models_.get(table, table): count for table, count in self.env.cr.fetchall() if count}
 
     # ---- Merging ----

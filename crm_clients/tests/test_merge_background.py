@@ -148,6 +148,30 @@ class TestBackgroundMerge(CrmClientsCase):
         self.assertEqual((run.state, run.merged_count), ("done", 1))
         self.assertFalse(self.a2.exists())
 
+    def test_a_log_that_cannot_be_written_mid_batch_keeps_the_merges(self):
+        """The second group merges the first one's kept client away, so the first merge's
+        message is written before it: when that write fails too, both groups still
+        merge and the run ends (the failure is logged, not raised through the batch)."""
+        answer = self.Partner.client_merge_duplicates(
+            [
+                {"partner_ids": [self.a1.id, self.a2.id], "target_id": self.a1.id},
+                {"partner_ids": [self.a1.id, self.b1.id], "target_id": self.b1.id},
+            ]
+        )
+        run = self.Run.browse(answer["run_id"])
+
+        def boom(*args, **kwargs):
+            raise RuntimeError("injected failure")
+
+        with (
+            patch.object(type(self.Partner), "_client_merge_summary_html", boom),
+            mute_logger("odoo.addons.crm_clients.models.crm_client_duplicate_run_group"),
+        ):
+            self.run_cron()
+        self.assertEqual((run.state, run.group_ids.mapped("state")), ("done", ["merged", "merged"]))
+        self.assertFalse((self.a1 | self.a2).exists())
+        self.assertTrue(self.b1.exists())
+
     def test_a_target_merged_again_in_the_same_batch_keeps_its_log(self):
         """The second group merges the first one's kept client away: the first merge's
         message is written before, and moves with the client (an undo of the second

@@ -184,6 +184,8 @@ class TestMergeUndo(MergeUndoCase):
         self.assertFalse(self.src2.exists())
         merge = self.env["crm.client.merge"].search([("target_record_id", "=", self.target.id)])
         self.assertEqual((merge.origin, merge.source_ids.partner_record_id), ("wizard", self.src2.id))
+        # What moved is recorded for Odoo's wizard too: the source's message, contact, activity.
+        self.assertTrue({"mail.message", "res.partner", "mail.activity"} <= set(merge.moved), merge.moved)
         self.Partner.client_merge_undo(merge.id)
         self.assertSameState(before, self.state())
 
