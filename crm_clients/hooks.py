@@ -17,6 +17,11 @@ def uninstall_hook(env):
     cr = env.cr
     for index in _CORE_COLUMN_INDEXES:
         cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
+    if "phone_mobile_search" not in env["res.partner"]._fields:
+        # phone_validation's index of phones, made by our install for partners that are not
+        # phone threads (without sms): phone_validation would not have made it.
+        for column in ("phone", "mobile"):
+            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(f"res_partner_{column}_partial_gin_idx")))
     if "crm.client.change" in env:
         # The change feed's triggers on res_partner and the functions they call.
         env["crm.client.change"]._feed_drop_sql_objects()

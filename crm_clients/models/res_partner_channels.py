@@ -1,13 +1,20 @@
 """Emails and phones: the partner's own Email, Phone and Mobile fields mirrored into their
 lines (crm.client.email / crm.client.phone), and the company setting requiring one."""
 
+import re
+
 from odoo import api, fields, models
+from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 
 from ..tools.internal import SYNC_FROM_PARTNER
 from ..tools.internal import SYNC_TO_PARTNER_DONE
 from ..tools.internal import switch_on
+from .res_partner_identifiers import phone_stripped_sql
+
+# ASCII characters that are neither letters nor digits.
+_NOT_ALNUM = "".join(chr(code) for code in range(128) if not chr(code).isalnum())
 
 
 class ResPartner(models.Model):
@@ -41,6 +48,38 @@ class ResPartner(models.Model):
         if exact:
             return None
         return ("phone_ids", "any", [("number", "like", digits)])
+
+    def _condition_to_sql(self, alias, fname, operator, value, query):
+        """Core's ``phone`` / ``mobile`` ``like`` and ``ilike`` conditions, with the same
+        condition on the number without its separators added: a phone containing the text
+        typed contains it without separators too, so the answer is the same, and that
+        form has phone_validation's trigram index (res_partner_identifiers.init()). A
+        number typed with spaces is made of short groups whose trigrams nearly every
+        formatted phone shares: alone, core's condition reads thousands of index pages at
+        a million partners.
+
+        Not added when the text has a wildcard or an escape (``%``, ``_``, ``\\``), a
+        character outside ASCII, no run of three letters or digits (no trigram), or when
+        the database compares without accents (``unaccent`` can change a character).
+        Any part of the text without separators would do: the one from its first to its
+        last letter or digit is taken."""
+        sql = super()._condition_to_sql(alias, fname, operator, value, query)
+        if (
+            fname not in ("phone", "mobile")
+            or operator not in ("like", "ilike")
+            or not isinstance(value, str)
+            or not value.isascii()
+            or any(ch in value for ch in "%_\\")
+            or (operator == "ilike" and self.env.registry.has_unaccent)
+        ):
+            return sql
+        # A "+" before the number would add the trigrams of a word's start, which every
+        # "+48..." number shares.
+        stripped = re.sub(PHONE_REGEX_PATTERN, "", value).strip(_NOT_ALNUM)
+        if not re.search("[0-9A-Za-z]{3}", stripped):
+            return sql
+        column = SQL(phone_stripped_sql("%s"), self._field_to_sql(alias, fname, query))
+        return SQL("(%s AND %s %s %s)", sql, column, SQL(operator.upper()), f"%{stripped}%")
 
     @api.model
     def _client_channel_exact_leaf(self, model, fname, value):

@@ -19,6 +19,7 @@ from odoo.tools import SQL
 from ..tools.internal import SYNC_FROM_PARTNER
 from ..tools.internal import is_on
 from ..tools.internal import switch_on
+from ..tools.pg import local_settings
 
 # Legal forms and noise words left out when comparing names ("Kowalski Sp. z o.o." and
 # "KOWALSKI spółka z o.o." are the same name), matched once punctuation became spaces.
@@ -364,7 +365,8 @@ class ResPartner(models.Model):
             return {}
         emails = [(probe["key"], email) for probe in probes for email in probe["emails"]]
         phones = [(probe["key"], phone) for probe in probes for phone in probe["phones"]]
-        if self._client_has_trigrams():
+        trigrams = self._client_has_trigrams()
+        if trigrams:
             key = name_key_sql(SQL("r.name"))
             # "%%%%" is pg_trgm's similarity operator "%" (the index's), escaped twice.
             name_match = SQL(
@@ -376,6 +378,25 @@ class ResPartner(models.Model):
             )
         else:
             name_match = SQL("%s = p.name_key", name_key_sql(SQL("r.name")))
+        # A lookup of a few clients through indexes: PostgreSQL's estimates of these
+        # unions are far too high and make it compile the statement (JIT, about a second
+        # for 500 probes); pg_trgm's "%" takes the similarity the names need, so that
+        # its index reads only the names that can reach it (the same answer: an equal
+        # name has a similarity of 1).
+        settings = {"jit": "off"}
+        if trigrams:
+            settings["pg_trgm.similarity_threshold"] = str(_SIMILARITY)
+        with local_settings(self.env.cr, settings):
+            rows = self._client_duplicate_candidate_rows(probes, name_match, emails, phones)
+        readable = set(self.search([("id", "in", list({row[2] for row in rows}))]).ids) if rows else set()
+        found = {}
+        for key, reason, partner_id in rows:
+            if partner_id in readable:
+                found.setdefault(key, {}).setdefault(partner_id, set()).add(reason)
+        return found
+
+    @api.model
+    def _client_duplicate_candidate_rows(self, probes, name_match, emails, phones):
         self.env.cr.execute(
             SQL(
                 """
@@ -390,7 +411,8 @@ class ResPartner(models.Model):
                 )
                 SELECT p.key, 'vat', r.id
                   FROM probe p JOIN res_partner r ON %(r_vat_key)s = p.vat_key
-                 WHERE r.is_client AND r.vat IS NOT NULL AND r.active AND r.id <> p.exclude AND length(p.vat_key) > 3
+                 WHERE %(r_vat_key)s = ANY(ARRAY(SELECT vat_key FROM probe WHERE length(vat_key) > 3))
+                   AND r.is_client AND r.vat IS NOT NULL AND r.active AND r.id <> p.exclude AND length(p.vat_key) > 3
                 UNION
                 SELECT p.key, 'name', r.id
                   FROM probe p JOIN res_partner r ON %(name_match)s
@@ -435,13 +457,7 @@ class ResPartner(models.Model):
                 phone_values=[value for _key, value in phones],
             )
         )
-        rows = self.env.cr.fetchall()
-        readable = set(self.search([("id", "in", list({row[2] for row in rows}))]).ids) if rows else set()
-        found = {}
-        for key, reason, partner_id in rows:
-            if partner_id in readable:
-                found.setdefault(key, {}).setdefault(partner_id, set()).add(reason)
-        return found
+        return self.env.cr.fetchall()
 
     # ---- The warning of the client form ----
 

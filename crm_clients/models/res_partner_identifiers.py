@@ -2,8 +2,10 @@
 checksums, and found by searches whatever their formatting."""
 
 from odoo import api, fields, models
+from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..tools import polish_ids
 
@@ -12,7 +14,19 @@ _ID_SEARCH_FIELDS = ("vat", "regon", "pesel", "krs")
 _CHANNEL_SEARCH_FIELDS = ("email", "phone", "mobile")
 _ID_SEARCH_OPERATORS = ("=", "ilike", "=ilike", "like", "=like")
 # Core's columns given a trigram index (res_partner_<column>_crm_trgm, dropped at uninstall).
-_CORE_TRIGRAM_COLUMNS = ("name", "email", "phone", "mobile")
+_CORE_TRIGRAM_COLUMNS = ("name", "email")
+# Core's phone columns: searched through phone_validation's trigram index on the number
+# without its separators (see ResPartner._condition_to_sql of res_partner_channels). Our
+# former indexes on their whole text (res_partner_<column>_crm_trgm) are dropped.
+_PHONE_COLUMNS = ("phone", "mobile")
+
+
+def phone_stripped_sql(column):
+    """The phone without its separators, as phone_validation indexes it
+    (mail_thread_phone.init(): res_partner_<column>_partial_gin_idx)."""
+    return rf"regexp_replace(({column}::text), '{PHONE_REGEX_PATTERN}'::text, ''::text, 'g'::text)"
+
+
 # Polish identifiers stored as digits only, with their normalizer and label.
 _POLISH_ID_FIELDS = {
     "regon": (polish_ids.normalize_regon, "REGON"),
@@ -43,7 +57,9 @@ class ResPartner(models.Model):
             except Exception:  # noqa: BLE001 - no rights: searches still work, unindexed
                 return
         # Core's own columns searched with `ilike` (name, emails, phones) get one too:
-        # without it, a search by name, email or phone reads every partner.
+        # without it, a search by name, email or phone reads every partner. Phones are
+        # searched without their separators: a number typed with spaces is made of short
+        # groups ("+48 58 016 66 76") whose trigrams nearly every formatted phone shares.
         for column in ("vat", "regon", "pesel", "krs", *_CORE_TRIGRAM_COLUMNS):
             cr.execute(
                 SQL(
@@ -52,6 +68,18 @@ class ResPartner(models.Model):
                     SQL.identifier(column),
                     SQL.identifier(column),
                 )
+            )
+        for column in _PHONE_COLUMNS:
+            cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(f"res_partner_{column}_crm_trgm")))
+            # phone_validation makes it for partners that are phone threads (sms), when
+            # pg_trgm was there before it: the same index, made where it is missing.
+            create_index(
+                cr,
+                f"res_partner_{column}_partial_gin_idx",
+                "res_partner",
+                [f"{phone_stripped_sql(column)} gin_trgm_ops"],
+                method="gin",
+                where=f"{column} IS NOT NULL",
             )
 
     @api.model

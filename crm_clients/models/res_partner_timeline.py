@@ -1,9 +1,8 @@
-from contextlib import contextmanager
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.pg import local_settings
 from .crm_client_timeline import KINDS
 
 PAGE_MAX = 200
@@ -53,7 +52,9 @@ class ResPartner(models.Model):
         Timeline = self.env["crm.client.timeline"]
         # one query for the page and the total (a window count), then the page's rows
         query = Timeline._search(domain, offset=offset, limit=min(limit, PAGE_MAX), order=Timeline._order)
-        with self._client_timeline_without_jit():
+        # The feed is a union over many tables: its cost estimate makes PostgreSQL compile
+        # it (JIT), which costs more than running it.
+        with local_settings(self.env.cr, {"jit": "off"}):
             rows = self.env.execute_query(query.select(SQL.identifier(Timeline._table, "id"), SQL("count(*) OVER ()")))
         total = rows[0][1] if rows else (Timeline.search_count(domain) if offset else 0)
         entries = Timeline.browse([row[0] for row in rows])
@@ -91,19 +92,6 @@ class ResPartner(models.Model):
             "total": total,
             "kinds": list(kinds.items()),
         }
-
-    @contextmanager
-    def _client_timeline_without_jit(self):
-        """The feed is a union over many tables: its cost estimate makes PostgreSQL
-        compile it (JIT), which costs more than running it. Off for this query only: the
-        rest of the transaction keeps the server's setting."""
-        cr = self.env.cr
-        cr.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
-        previous = cr.fetchone()[0]
-        try:
-            yield
-        finally:
-            cr.execute("SELECT set_config('jit', %s, true)", [previous])
 
     @api.depends_context("uid")
     def _compute_client_activities(self):

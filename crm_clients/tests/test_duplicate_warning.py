@@ -4,8 +4,12 @@ test import naming the rows that look like existing clients."""
 
 import base64
 
-from odoo.tests import Form, new_test_user, tagged
+import psycopg2
 
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from ..tools.pg import local_settings
 from .common import NIP
 from .common import NIP_2
 from .common import CrmClientsCase
@@ -85,7 +89,9 @@ class TestDuplicateWarning(CrmClientsCase):
         # The warning's own work (the rest of the form's onchange belongs to other fields).
         probe = {"key": 0, "exclude": 0, "vat": NIP, "name": "Kowalski", "emails": set(), "phones": set()}
         self.env.flush_all()
-        with self.assertQueryCount(4):  # the lookup; the user's search of what it found (rules, companies)
+        # the lookup (and its settings, set and given back); the user's search of what it
+        # found (rules, companies)
+        with self.assertQueryCount(6):
             found = self.Partner.with_user(self.user)._client_duplicate_candidates([probe])
         self.assertEqual(set(found[0]), set(self.kowalski.ids))
 
@@ -109,7 +115,8 @@ class TestDuplicateWarning(CrmClientsCase):
             ]
         )
         self.env.flush_all()
-        with self.assertQueryCount(7):  # the partners, their lines, the lookup, the rights, the marked pairs
+        # the partners, their lines, the lookup with its settings, the rights, the marked pairs
+        with self.assertQueryCount(9):
             duplicates = new._client_possible_duplicates()
         self.assertEqual(duplicates[new[0].id], self.kowalski.ids)
         self.assertEqual(duplicates[new[1].id], self.kowalski.ids)
@@ -117,8 +124,28 @@ class TestDuplicateWarning(CrmClientsCase):
         self.assertEqual(duplicates[new[3].id], self.kowalski.ids)
         many = self.Partner.create([{"name": f"Batch Client {i}", "is_company": True} for i in range(30)])
         self.env.flush_all()
-        with self.assertQueryCount(7):  # the same few queries for 30 clients: no N+1
+        with self.assertQueryCount(9):  # the same few queries for 30 clients: no N+1
             many._client_possible_duplicates()
+
+    def test_the_lookup_gives_the_transaction_its_settings_back(self):
+        """The lookup runs without JIT and with pg_trgm's threshold at the similarity names
+        need (issue 20: JIT cost a second for 500 rows at a million clients); the rest of
+        the transaction keeps its own values, also when a statement under them fails."""
+        cr = self.env.cr
+        cr.execute("SELECT set_config('jit', 'on', true), set_config('pg_trgm.similarity_threshold', '0.45', true)")
+        probe = {"key": 0, "exclude": 0, "vat": None, "name": "Kowalsky", "emails": set(), "phones": set()}
+        self.assertEqual(set(self.Partner._client_duplicate_candidates([probe])[0]), set(self.kowalski.ids))
+        cr.execute("SELECT current_setting('jit'), current_setting('pg_trgm.similarity_threshold')")
+        self.assertEqual(cr.fetchone(), ("on", "0.45"))
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.errors.DivisionByZero),
+            cr.savepoint(),
+            local_settings(cr, {"jit": "off"}),
+        ):
+            cr.execute("SELECT 1 / 0")
+        cr.execute("SELECT current_setting('jit')")
+        self.assertEqual(cr.fetchone(), ("on",))
 
 
 @tagged("post_install", "-at_install")

@@ -48,6 +48,61 @@ class TestSearchIds(CrmClientsCase):
             self.client,
         )
 
+    def test_phone_search_answers_what_core_answers(self):
+        """The condition on the number without separators added to core's (issue 20)
+        never changes the answer: for each text typed, the partners found are those whose
+        phone or mobile contains it, as core's condition alone finds them in SQL."""
+        stored = [
+            "+48 58 016 66 76",
+            "+48580166676",
+            "(058) 016-66-76",
+            "058 016 66 76 ext. 12",
+            "+48 22 555 66 77",
+            "tel. 58/016/6676",
+            "+48 58 0166 676",
+        ]
+        partners = self.Partner.create([{"name": f"Phone {i}", "phone": phone} for i, phone in enumerate(stored)])
+        partners[0].mobile = "+48 601 016 667"
+        typed = (
+            "+48 58 016 66 76",
+            "58 016",
+            "016-66",
+            "016 66 76",
+            "(058) 016",
+            "ext. 12",
+            "EXT. 1",
+            "58_016",  # a wildcard: core's answer, without the digits condition
+            "58%76",
+            "0166",
+            "66",
+            "601 016",
+            "+4",
+        )
+        cr = self.env.cr
+        for value in typed:
+            for fname in ("phone", "mobile"):
+                for operator in ("ilike", "like"):
+                    # core's condition alone, in SQL
+                    cr.execute(
+                        f"SELECT id FROM res_partner WHERE id = ANY(%s) AND {fname} {operator} %s",
+                        [partners.ids, f"%{value}%"],
+                    )
+                    core = {row[0] for row in cr.fetchall()}
+                    # the condition as ours writes it
+                    query = self.Partner._search([("id", "in", partners.ids)])
+                    query.add_where(self.Partner._condition_to_sql(query.table, fname, operator, value, query))
+                    cr.execute(query.select())
+                    self.assertEqual({row[0] for row in cr.fetchall()}, core, f"{fname} {operator} {value!r}")
+                    # a search finds them too (and the clients whose lines hold the number)
+                    found = self.Partner.search([("id", "in", partners.ids), (fname, operator, value)])
+                    self.assertLessEqual(core, set(found.ids), f"{fname} {operator} {value!r}")
+        # The added condition is there (it is what the index serves), and only then.
+        sql = self.Partner._search([("phone", "ilike", "+48 58 016 66 76")]).select()
+        self.assertIn("regexp_replace", sql.code)
+        self.assertIn("%48580166676%", sql.params)
+        sql = self.Partner._search([("phone", "ilike", "58_016")]).select()
+        self.assertNotIn("regexp_replace", sql.code)
+
     def test_search_uses_an_index_on_100k_clients(self):
         cr = self.env.cr
         # Clone one client 100,000 times in SQL (every NOT NULL column another addon
@@ -61,6 +116,9 @@ class TestSearchIds(CrmClientsCase):
             "krs": "lpad(n::text, 10, '0')",
             "client_number": "'BULK' || n",
             "external_ref": "NULL",
+            # formatted the way people type them: short groups every number shares
+            "phone": "'+48 22 ' || to_char(n, 'FM000 00 00')",
+            "mobile": "'+48 6' || to_char(n, 'FM00 000 000')",
         }
         cr.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' AND column_name != 'id'"
@@ -91,6 +149,8 @@ class TestSearchIds(CrmClientsCase):
             cr.execute(SQL_EXPLAIN + sql.code, sql.params)
             plan = "\n".join(row[0] for row in cr.fetchall())
             self.assertNotIn("Seq Scan on res_partner", plan, f"{fname}:\n{plan}")
+            if fname in ("phone", "mobile"):  # the number without separators, not its short groups
+                self.assertIn(f"res_partner_{fname}_partial_gin_idx", plan, plan)
         # what the plans find
         self.assertEqual(self.Partner.search([("name", "ilike", "Bulk 42424")]).mapped("name"), ["Bulk 42424"])
         self.assertEqual(self.Partner.search([("email", "ilike", "Lined@Example.com")]), lined)
