@@ -605,6 +605,70 @@ def test_no_lane_in_a_company_not_the_callers(live_odoo, fuzz_setup):
     assert [answer.get("created") for answer in answers] == [True], answers
 
 
+def test_a_call_that_loses_its_connection_gives_its_lanes_back(live_odoo, admin, api_key):
+    """PostgreSQL ends a call's connection while the call holds its lanes (a trigger
+    terminates its own backend): Odoo then closes the request's cursor without rolling it
+    back, nor running the hooks that would give the lanes back. The call gives them back
+    itself: the next call of the same reference goes on at once. Over XML-RPC, JSON-RPC,
+    the web client's call_kw and the HTTP API alike."""
+    db = psycopg2.connect(dbname=live_odoo.db)
+    db.autocommit = True
+    with db.cursor() as cr:
+        cr.execute(
+            """CREATE FUNCTION crm_test_lost() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN
+                   IF NEW.name = 'Lost' THEN
+                       PERFORM pg_terminate_backend(pg_backend_pid());
+                   END IF;
+                   RETURN NEW;
+               END $$;
+               CREATE TRIGGER crm_test_lost BEFORE INSERT OR UPDATE ON res_partner
+                   FOR EACH ROW EXECUTE FUNCTION crm_test_lost();"""
+        )
+    try:
+        for name, upsert in upsert_entry_points(live_odoo, admin, api_key).items():
+            ref = f"LOST-{name}"
+            offset = len(live_odoo.log_text())
+            with contextlib.suppress(Exception):  # each entry point fails its own way
+                upsert([{"external_ref": ref, "name": "Lost"}])
+            assert "server closed the connection" in live_odoo.log_text()[offset:], f"{name}: the connection was lost"
+            with db.cursor() as cr:
+                assert advisory_locks(cr, wait=1) == 0, f"{name}: its lanes were given back"
+                cr.execute("SELECT count(*) FROM res_partner WHERE external_ref = %s", [ref])
+                assert cr.fetchone()[0] == 0, f"{name}: nothing of the call was kept"
+            start = time.monotonic()
+            [answer] = upsert([{"external_ref": ref, "name": "Found"}])
+            assert answer["created"] is True, (name, answer)
+            assert time.monotonic() - start < 5, f"{name}: the next call did not wait"
+    finally:
+        with db.cursor() as cr:
+            cr.execute("DROP TRIGGER crm_test_lost ON res_partner; DROP FUNCTION crm_test_lost();")
+        db.close()
+
+
+def test_a_call_goes_on_without_lanes_when_no_connection_is_left(live_odoo, admin):
+    """PostgreSQL refuses the connection that holds a call's lanes (here: the database
+    takes no new connection; the server's pool has its own): the call goes on without
+    lanes, as it would without them, never waiting for the reference's lane, and the log
+    says so."""
+    admin.call("res.partner", "search_count", [])  # the server's pooled connection exists
+    db = psycopg2.connect(dbname="postgres")  # a database's connections are closed from another
+    db.autocommit = True
+    offset = len(live_odoo.log_text())
+    with holding_lane(live_odoo.db, 0, "NO-LANES-1"), db.cursor() as cr:
+        cr.execute(f'ALTER DATABASE "{live_odoo.db}" WITH ALLOW_CONNECTIONS false')
+        try:
+            start = time.monotonic()
+            [answer] = admin.call("res.partner", "client_upsert", [{"external_ref": "NO-LANES-1", "name": "No lanes"}])
+            elapsed = time.monotonic() - start
+        finally:
+            cr.execute(f'ALTER DATABASE "{live_odoo.db}" WITH ALLOW_CONNECTIONS true')
+    db.close()
+    assert answer["created"] is True, answer
+    assert elapsed < 5, "it did not wait for the lane it could not take"
+    assert "no connection for the lanes, the call goes without them" in live_odoo.log_text()[offset:]
+
+
 def test_a_wrong_lanes_setting_reads_as_on(admin):
     """crm_clients.upsert_lanes holding something that is not a yes or a no never breaks
     upserts (it reads as on): over XML-RPC, where the lanes are taken."""

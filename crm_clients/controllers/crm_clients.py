@@ -87,8 +87,8 @@ class CrmClientsApi(http.Controller):
         attempt = getattr(request, "_crm_clients_api_attempt", 0) + 1
         request._crm_clients_api_attempt = attempt
         try:
-            request.env["res.partner"]._client_upsert_take_lanes(clients)  # before anything is read
-            results = request.env["res.partner"].client_upsert(clients)
+            with request.env["res.partner"]._client_upsert_lanes(clients):  # before anything is read
+                results = request.env["res.partner"].client_upsert(clients)
         except (AccessError, AccessDenied) as exc:
             request.env.cr.rollback()
             return self._error(403, "forbidden", str(exc.args[0] if exc.args else exc))

@@ -147,7 +147,15 @@ class ResPartner(models.Model):
         while caller and caller.f_code.co_name == "client_upsert":
             caller = caller.f_back  # an addon's override calling super()
         if caller and caller.f_code is api.call_kw.__code__:
-            self._client_upsert_take_lanes(records)  # a call of its own, over XML-RPC / JSON-RPC
+            lanes = self._client_upsert_lanes(records)  # a call of its own, over XML-RPC / JSON-RPC
+        else:
+            lanes = contextlib.nullcontext()
+        with lanes:
+            return self._client_upsert_records(records)
+
+    @api.model
+    def _client_upsert_records(self, records):
+        """client_upsert's work, once the call holds its lanes."""
         # The caller's default_* context keys would give values to fields no record may
         # write (default_client_number, default_child_ids...): only the company is kept,
         # as the company of records without one, and checked like theirs.
@@ -341,6 +349,20 @@ class ResPartner(models.Model):
         return bool(self._client_upsert_attempt(write))
 
     @api.model
+    @contextlib.contextmanager
+    def _client_upsert_lanes(self, records):
+        """The lanes of these records' references (_client_upsert_take_lanes) for the
+        block, given back at once when the block raises. The transaction is then rolled
+        back, or lost: when PostgreSQL closed its connection, Odoo closes the request's
+        cursor without a rollback, and without the hooks that give the lanes back."""
+        release = self._client_upsert_take_lanes(records)
+        try:
+            yield
+        except BaseException:
+            if release:
+                release()
+            raise
+
     def _client_upsert_take_lanes(self, records):
         """Calls upserting the same references go one after the other, and each one sees
         what the one before it committed, instead of failing with a serialization error
@@ -360,7 +382,9 @@ class ResPartner(models.Model):
         left something for its commit (it could wait for a call that waits for one of its
         rows, a cycle PostgreSQL cannot see; and its restart would lose it), under Odoo's
         test runner (never committed), when the system parameter crm_clients.upsert_lanes
-        is 0 (a pooler that does not keep sessions), nor when no connection is left."""
+        is 0 (a pooler that does not keep sessions), nor when no connection is left.
+
+        Returns the function that gives them back (None when none was taken)."""
         if module.current_test or getattr(threading.current_thread(), "testing", False):
             return
         self.check_access("create")  # no lane for a caller who may not upsert
@@ -417,6 +441,7 @@ class ResPartner(models.Model):
 
         cr.postcommit.add(release)
         cr.prerollback.add(release)  # before the rollback itself, which may fail (a lost connection)
+        return release
 
     @api.model
     def _client_upsert_lock_in_order(self, single, simple, context):
