@@ -19,7 +19,8 @@ def uninstall_hook(env):
         cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
     if "phone_mobile_search" not in env["res.partner"]._fields:
         # phone_validation's index of phones, made by our install for partners that are not
-        # phone threads (without sms): phone_validation would not have made it.
+        # phone threads (without sms): phone_validation would not have made it. With sms,
+        # it stays: phone_validation makes it at its next update wherever pg_trgm exists.
         for column in ("phone", "mobile"):
             cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(f"res_partner_{column}_partial_gin_idx")))
     if "crm.client.change" in env:

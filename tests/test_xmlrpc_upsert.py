@@ -615,9 +615,13 @@ def test_a_call_that_loses_its_connection_gives_its_lanes_back(live_odoo, admin,
     db.autocommit = True
     with db.cursor() as cr:
         cr.execute(
-            """CREATE FUNCTION crm_test_lost() RETURNS trigger LANGUAGE plpgsql AS $$
+            """CREATE SEQUENCE crm_test_lost_lanes MINVALUE 0;
+               CREATE FUNCTION crm_test_lost() RETURNS trigger LANGUAGE plpgsql AS $$
                BEGIN
                    IF NEW.name = 'Lost' THEN
+                       -- the lanes held at that moment (a sequence outlives the rollback)
+                       PERFORM setval('crm_test_lost_lanes', (SELECT count(*) FROM pg_locks
+                                       WHERE locktype = 'advisory' AND granted), false);
                        PERFORM pg_terminate_backend(pg_backend_pid());
                    END IF;
                    RETURN NEW;
@@ -633,7 +637,9 @@ def test_a_call_that_loses_its_connection_gives_its_lanes_back(live_odoo, admin,
                 upsert([{"external_ref": ref, "name": "Lost"}])
             assert "server closed the connection" in live_odoo.log_text()[offset:], f"{name}: the connection was lost"
             with db.cursor() as cr:
-                assert advisory_locks(cr, wait=1) == 0, f"{name}: its lanes were given back"
+                cr.execute("SELECT nextval('crm_test_lost_lanes')")
+                assert cr.fetchone()[0] == 1, f"{name}: the call held its lane when its connection was lost"
+                assert advisory_locks(cr, wait=3) == 0, f"{name}: its lanes were given back"
                 cr.execute("SELECT count(*) FROM res_partner WHERE external_ref = %s", [ref])
                 assert cr.fetchone()[0] == 0, f"{name}: nothing of the call was kept"
             start = time.monotonic()
@@ -642,7 +648,10 @@ def test_a_call_that_loses_its_connection_gives_its_lanes_back(live_odoo, admin,
             assert time.monotonic() - start < 5, f"{name}: the next call did not wait"
     finally:
         with db.cursor() as cr:
-            cr.execute("DROP TRIGGER crm_test_lost ON res_partner; DROP FUNCTION crm_test_lost();")
+            cr.execute(
+                "DROP TRIGGER crm_test_lost ON res_partner; DROP FUNCTION crm_test_lost();"
+                " DROP SEQUENCE crm_test_lost_lanes;"
+            )
         db.close()
 
 

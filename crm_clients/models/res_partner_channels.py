@@ -59,7 +59,8 @@ class ResPartner(models.Model):
         a million partners.
 
         Not added when the text has a wildcard or an escape (``%``, ``_``, ``\\``), a
-        character outside ASCII, no run of three letters or digits (no trigram), or when
+        character outside printable ASCII (Python's ``\\s`` and PostgreSQL's differ on
+        control characters), no run of three letters or digits (no trigram), or when
         the database compares without accents (``unaccent`` can change a character).
         Any part of the text without separators would do: the one from its first to its
         last letter or digit is taken."""
@@ -69,6 +70,7 @@ class ResPartner(models.Model):
             or operator not in ("like", "ilike")
             or not isinstance(value, str)
             or not value.isascii()
+            or not value.isprintable()
             or any(ch in value for ch in "%_\\")
             or (operator == "ilike" and self.env.registry.has_unaccent)
         ):

@@ -38,6 +38,12 @@ MAX_REF_LENGTH = 255
 # max_locks_per_transaction, 64 by default, per connection).
 LANE_WAIT = "10s"
 LANE_MAX = 64
+# The longest a call holds its lanes: PostgreSQL ends the lanes' session when it has been
+# idle that long. A call is given them back by its commit or rollback; when its
+# connection is lost at the commit, no code of Odoo's or ours runs. A call running longer
+# goes on without them (met by row locks and Odoo's replays). Odoo's default
+# limit_time_real is 120 s.
+LANE_HOLD_MAX = "180s"
 # Char fields are short texts, and many are indexed (name, tax ID, reference, emails and
 # phones): PostgreSQL refuses an index entry over 2,704 bytes. Longer texts go in text
 # fields (comment), limited by the size of the call only.
@@ -352,14 +358,16 @@ class ResPartner(models.Model):
     @contextlib.contextmanager
     def _client_upsert_lanes(self, records):
         """The lanes of these records' references (_client_upsert_take_lanes) for the
-        block, given back at once when the block raises. The transaction is then rolled
-        back, or lost: when PostgreSQL closed its connection, Odoo closes the request's
-        cursor without a rollback, and without the hooks that give the lanes back."""
+        block. When the block raises because PostgreSQL closed the transaction's
+        connection, they are given back at once: Odoo then closes the request's cursor
+        without a rollback, so without the hook that gives them back. Any other error
+        leaves them to the commit or rollback (an addon's override may catch it and go on
+        writing under them)."""
         release = self._client_upsert_take_lanes(records)
         try:
             yield
         except BaseException:
-            if release:
+            if release and self.env.cr.closed:
                 release()
             raise
 
@@ -423,6 +431,9 @@ class ResPartner(models.Model):
             lanes.autocommit = True  # session locks: no transaction left open while they are held
             with lanes.cursor() as lane_cr:
                 lane_cr.execute("SET statement_timeout = %s", [LANE_WAIT])
+                if lanes.server_version >= 140000:
+                    # A bound for what no hook sees: a connection lost at the commit.
+                    lane_cr.execute("SET idle_session_timeout = %s", [LANE_HOLD_MAX])
                 lane_cr.execute(
                     "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
                     [sorted(keys)],
