@@ -371,6 +371,7 @@ class ResPartner(models.Model):
                 release()
             raise
 
+    @api.model
     def _client_upsert_take_lanes(self, records):
         """Calls upserting the same references go one after the other, and each one sees
         what the one before it committed, instead of failing with a serialization error
