@@ -621,7 +621,9 @@ def test_a_call_that_loses_its_connection_gives_its_lanes_back(live_odoo, admin,
                    IF NEW.name = 'Lost' THEN
                        -- the lanes held at that moment (a sequence outlives the rollback)
                        PERFORM setval('crm_test_lost_lanes', (SELECT count(*) FROM pg_locks
-                                       WHERE locktype = 'advisory' AND granted), false);
+                                       WHERE locktype = 'advisory' AND granted AND database =
+                                             (SELECT oid FROM pg_database WHERE datname = current_database())),
+                                      false);
                        PERFORM pg_terminate_backend(pg_backend_pid());
                    END IF;
                    RETURN NEW;

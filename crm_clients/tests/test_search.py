@@ -61,6 +61,7 @@ class TestSearchIds(CrmClientsCase):
             "tel. 58/016/6676",
             "+48 58 0166 676",
             "+48 58\x1d016 66 76",  # a control character (a scanner's group separator)
+            "058 016 66 76 \u212aom.",  # the Kelvin sign, "k" once lowered (ilike)
         ]
         partners = self.Partner.create([{"name": f"Phone {i}", "phone": phone} for i, phone in enumerate(stored)])
         partners[0].mobile = "+48 601 016 667"
@@ -72,13 +73,14 @@ class TestSearchIds(CrmClientsCase):
             "(058) 016",
             "ext. 12",
             "EXT. 1",
-            "58_016",  # a wildcard: core's answer, without the digits condition
+            "58_016",  # a wildcard: core's condition alone
             "58%76",
             "0166",
             "66",
             "601 016",
             "+4",
             "58\x1d016",  # Python's \s is PostgreSQL's \s on printable characters only
+            "76 kom",
         )
         cr = self.env.cr
         for value in typed:
@@ -99,9 +101,11 @@ class TestSearchIds(CrmClientsCase):
                     found = self.Partner.search([("id", "in", partners.ids), (fname, operator, value)])
                     self.assertLessEqual(core, set(found.ids), f"{fname} {operator} {value!r}")
         # The added condition is there (it is what the index serves), and only then.
-        sql = self.Partner._search([("phone", "like", "+48 58 016 66 76")]).select()
-        self.assertIn("regexp_replace", sql.code)
-        self.assertIn("%48580166676%", sql.params)
+        operators = ("like",) if self.env.registry.has_unaccent else ("like", "ilike")
+        for operator in operators:
+            sql = self.Partner._search([("phone", operator, "+48 58 016 66 76")]).select()
+            self.assertIn("regexp_replace", sql.code)
+            self.assertIn("%48580166676%", sql.params)
         sql = self.Partner._search([("phone", "ilike", "58_016")]).select()
         self.assertNotIn("regexp_replace", sql.code)
 
