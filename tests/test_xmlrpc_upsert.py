@@ -605,56 +605,69 @@ def test_no_lane_in_a_company_not_the_callers(live_odoo, fuzz_setup):
     assert [answer.get("created") for answer in answers] == [True], answers
 
 
+@contextlib.contextmanager
+def partner_trigger(database, name, body):
+    """For the block, a trigger ``name`` running ``body`` (PL/pgSQL, NEW is the row)
+    before each insert or update of a partner; yields an autocommit connection to
+    ``database``."""
+    db = psycopg2.connect(dbname=database)
+    db.autocommit = True
+    with db.cursor() as cr:
+        cr.execute(
+            f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    {body}
+                    RETURN NEW;
+                END $$;
+                CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON res_partner
+                    FOR EACH ROW EXECUTE FUNCTION {name}();"""
+        )
+    try:
+        yield db
+    finally:
+        with db.cursor() as cr:
+            cr.execute(f"DROP TRIGGER {name} ON res_partner; DROP FUNCTION {name}();")
+        db.close()
+
+
 def test_a_call_that_loses_its_connection_gives_its_lanes_back(live_odoo, admin, api_key):
     """PostgreSQL ends a call's connection while the call holds its lanes (a trigger
     terminates its own backend): Odoo then closes the request's cursor without rolling it
     back, nor running the hooks that would give the lanes back. The call gives them back
     itself: the next call of the same reference goes on at once. Over XML-RPC, JSON-RPC,
     the web client's call_kw and the HTTP API alike."""
-    db = psycopg2.connect(dbname=live_odoo.db)
-    db.autocommit = True
-    with db.cursor() as cr:
-        cr.execute(
-            """CREATE SEQUENCE crm_test_lost_lanes MINVALUE 0;
-               CREATE FUNCTION crm_test_lost() RETURNS trigger LANGUAGE plpgsql AS $$
-               BEGIN
-                   IF NEW.name = 'Lost' THEN
-                       -- the lanes held at that moment (a sequence outlives the rollback)
-                       PERFORM setval('crm_test_lost_lanes', (SELECT count(*) FROM pg_locks
-                                       WHERE locktype = 'advisory' AND granted AND database =
-                                             (SELECT oid FROM pg_database WHERE datname = current_database())),
-                                      false);
-                       PERFORM pg_terminate_backend(pg_backend_pid());
-                   END IF;
-                   RETURN NEW;
-               END $$;
-               CREATE TRIGGER crm_test_lost BEFORE INSERT OR UPDATE ON res_partner
-                   FOR EACH ROW EXECUTE FUNCTION crm_test_lost();"""
-        )
-    try:
-        for name, upsert in upsert_entry_points(live_odoo, admin, api_key).items():
-            ref = f"LOST-{name}"
-            offset = len(live_odoo.log_text())
-            with contextlib.suppress(Exception):  # each entry point fails its own way
-                upsert([{"external_ref": ref, "name": "Lost"}])
-            assert "server closed the connection" in live_odoo.log_text()[offset:], f"{name}: the connection was lost"
-            with db.cursor() as cr:
-                cr.execute("SELECT nextval('crm_test_lost_lanes')")
-                assert cr.fetchone()[0] == 1, f"{name}: the call held its lane when its connection was lost"
-                assert advisory_locks(cr, wait=3) == 0, f"{name}: its lanes were given back"
-                cr.execute("SELECT count(*) FROM res_partner WHERE external_ref = %s", [ref])
-                assert cr.fetchone()[0] == 0, f"{name}: nothing of the call was kept"
-            start = time.monotonic()
-            [answer] = upsert([{"external_ref": ref, "name": "Found"}])
-            assert answer["created"] is True, (name, answer)
-            assert time.monotonic() - start < 5, f"{name}: the next call did not wait"
-    finally:
+    lost = """IF NEW.name = 'Lost' THEN
+                  -- the lanes held at that moment (a sequence outlives the rollback)
+                  PERFORM setval('crm_test_lost_lanes', (SELECT count(*) FROM pg_locks
+                                  WHERE locktype = 'advisory' AND granted AND database =
+                                        (SELECT oid FROM pg_database WHERE datname = current_database())),
+                                 false);
+                  PERFORM pg_terminate_backend(pg_backend_pid());
+              END IF;"""
+    with partner_trigger(live_odoo.db, "crm_test_lost", lost) as db:
         with db.cursor() as cr:
-            cr.execute(
-                "DROP TRIGGER crm_test_lost ON res_partner; DROP FUNCTION crm_test_lost();"
-                " DROP SEQUENCE crm_test_lost_lanes;"
-            )
-        db.close()
+            cr.execute("CREATE SEQUENCE crm_test_lost_lanes MINVALUE 0")
+        try:
+            for name, upsert in upsert_entry_points(live_odoo, admin, api_key).items():
+                ref = f"LOST-{name}"
+                offset = len(live_odoo.log_text())
+                with contextlib.suppress(Exception):  # each entry point fails its own way
+                    upsert([{"external_ref": ref, "name": "Lost"}])
+                log = live_odoo.log_text()[offset:]
+                assert "server closed the connection" in log, f"{name}: the connection was lost"
+                with db.cursor() as cr:
+                    cr.execute("SELECT nextval('crm_test_lost_lanes')")
+                    assert cr.fetchone()[0] == 1, f"{name}: the call held its lane when its connection was lost"
+                    assert advisory_locks(cr, wait=3) == 0, f"{name}: its lanes were given back"
+                    cr.execute("SELECT count(*) FROM res_partner WHERE external_ref = %s", [ref])
+                    assert cr.fetchone()[0] == 0, f"{name}: nothing of the call was kept"
+                start = time.monotonic()
+                [answer] = upsert([{"external_ref": ref, "name": "Found"}])
+                assert answer["created"] is True, (name, answer)
+                assert time.monotonic() - start < 5, f"{name}: the next call did not wait"
+        finally:
+            with db.cursor() as cr:
+                cr.execute("DROP SEQUENCE crm_test_lost_lanes")
 
 
 def test_a_call_goes_on_without_lanes_when_no_connection_is_left(live_odoo, admin):
@@ -709,21 +722,10 @@ def test_serialization_failures_are_replayed_then_answered_busy(live_odoo, api_k
     """A serialization failure is never one row's error: Odoo replays the request, and
     when every try fails the API answers 503 in JSON and keeps nothing of the request.
     The failure is PostgreSQL's own (SQLSTATE 40001), raised here by a trigger."""
-    db = psycopg2.connect(dbname=live_odoo.db)
-    db.autocommit = True
-    with db.cursor() as cr:
-        cr.execute(
-            """CREATE FUNCTION crm_test_busy() RETURNS trigger LANGUAGE plpgsql AS $$
-               BEGIN
-                   IF NEW.external_ref = 'BUSY-1' THEN
-                       RAISE EXCEPTION 'concurrent update' USING ERRCODE = '40001';
-                   END IF;
-                   RETURN NEW;
-               END $$;
-               CREATE TRIGGER crm_test_busy BEFORE INSERT OR UPDATE ON res_partner
-                   FOR EACH ROW EXECUTE FUNCTION crm_test_busy();"""
-        )
-    try:
+    busy = """IF NEW.external_ref = 'BUSY-1' THEN
+                  RAISE EXCEPTION 'concurrent update' USING ERRCODE = '40001';
+              END IF;"""
+    with partner_trigger(live_odoo.db, "crm_test_busy", busy) as db:
         offset = len(live_odoo.log_text())
         body = {"clients": [{"external_ref": "BUSY-0", "name": "Fine"}, {"external_ref": "BUSY-1", "name": "Busy"}]}
         status, response, answer = call_api(
@@ -741,7 +743,3 @@ def test_serialization_failures_are_replayed_then_answered_busy(live_odoo, api_k
             assert cr.fetchone()[0] == 0, "nothing of the request was kept"
             # Each try took the references' lanes; each rollback gave them back.
             assert advisory_locks(cr) == 0
-    finally:
-        with db.cursor() as cr:
-            cr.execute("DROP TRIGGER crm_test_busy ON res_partner; DROP FUNCTION crm_test_busy();")
-        db.close()
