@@ -19,6 +19,7 @@ from odoo.tools import SQL
 from ..tools.internal import SYNC_FROM_PARTNER
 from ..tools.internal import is_on
 from ..tools.internal import switch_on
+from ..tools.pg import gin_flush_pending
 from ..tools.pg import local_settings
 
 # Legal forms and noise words left out when comparing names ("Kowalski Sp. z o.o." and
@@ -32,6 +33,10 @@ _NAME_NOISE = (
 # anything ("Client 1", "Client 2", ...) and is skipped.
 _BLOCK_MAX = 200
 _SIMILARITY = 0.6
+# From this many names looked up at once, the name index's pending entries are moved into
+# it first (see gin_flush_pending): 3,000 of them cost each lookup 2 ms, their clean-up
+# about 20 ms once.
+_FLUSH_PENDING_MIN_PROBES = 20
 # Reasons in the order they are told.
 _REASONS = ("vat", "email", "phone", "name")
 # A test import (the import dialog's Test button) of clients: its messages name the rows
@@ -386,6 +391,8 @@ class ResPartner(models.Model):
         settings = {"jit": "off"}
         if trigrams:
             settings["pg_trgm.similarity_threshold"] = str(_SIMILARITY)
+            if len(probes) >= _FLUSH_PENDING_MIN_PROBES:
+                gin_flush_pending(self.env.cr, "res_partner_crm_name_key_trgm")
         with local_settings(self.env.cr, settings):
             rows = self._client_duplicate_candidate_rows(probes, name_match, emails, phones)
         readable = set(self.search([("id", "in", list({row[2] for row in rows}))]).ids) if rows else set()

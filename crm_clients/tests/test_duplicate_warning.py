@@ -7,8 +7,10 @@ import base64
 import psycopg2
 
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
+from ..models.res_partner_duplicates import name_key_sql
+from ..tools.pg import gin_flush_pending
 from ..tools.pg import local_settings
 from .common import NIP
 from .common import NIP_2
@@ -124,7 +126,9 @@ class TestDuplicateWarning(CrmClientsCase):
         self.assertEqual(duplicates[new[3].id], self.kowalski.ids)
         many = self.Partner.create([{"name": f"Batch Client {i}", "is_company": True} for i in range(30)])
         self.env.flush_all()
-        with self.assertQueryCount(9):  # the same few queries for 30 clients: no N+1
+        # The same few queries for 30 clients (no N+1), and one moving the name index's
+        # pending entries into it first (see the pending list tests below).
+        with self.assertQueryCount(10):
             many._client_possible_duplicates()
 
     def test_the_lookup_gives_the_transaction_its_settings_back(self):
@@ -146,6 +150,88 @@ class TestDuplicateWarning(CrmClientsCase):
             cr.execute("SELECT 1 / 0")
         cr.execute("SELECT current_setting('jit')")
         self.assertEqual(cr.fetchone(), ("on",))
+
+    def name_index_pages(self):
+        """Pages of the name index a lookup of one name reads (EXPLAIN's buffers): its
+        pending list (fastupdate) is read whole by every lookup."""
+        cr = self.env.cr
+        with local_settings(cr, {"enable_seqscan": "off"}):
+            cr.execute(
+                SQL(
+                    "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM res_partner WHERE is_client AND name IS NOT NULL AND %s %%%% %s",
+                    name_key_sql(SQL.identifier("name")),
+                    "zzqx wholly unknown",
+                )
+            )
+            [[plan]] = cr.fetchone()
+        nodes, pages = [plan["Plan"]], None
+        while nodes:
+            node = nodes.pop()
+            nodes += node.get("Plans", [])
+            if node.get("Index Name") == "res_partner_crm_name_key_trgm":
+                pages = node["Shared Hit Blocks"] + node["Shared Read Blocks"]
+        self.assertIsNotNone(pages, "the lookup does not use the name index")
+        return pages
+
+    def start_with_a_clean_name_index(self):
+        """Empty the name index's pending list; no autovacuum empties it behind the test's
+        back (it takes the same lock). Returns the pages a lookup reads then."""
+        self.env.cr.execute("LOCK TABLE res_partner IN SHARE UPDATE EXCLUSIVE MODE")
+        gin_flush_pending(self.env.cr, "res_partner_crm_name_key_trgm")
+        return self.name_index_pages()
+
+    def test_a_lookup_of_many_names_first_empties_the_name_index_pending_list(self):
+        """Rows written since the name index's last clean-up wait in its pending list,
+        which every lookup reads whole: after an import, each new client of an upsert cost
+        more than the one before (issue 20). A lookup of many names (an upsert's new
+        clients) moves them into the index first; a lookup of one name (the form's
+        warning) leaves that work to PostgreSQL."""
+        clean = self.start_with_a_clean_name_index()
+        imported = self.Partner.create(
+            [{"name": f"Imported Alpha {n} Sp. z o.o.", "is_company": True} for n in range(400)]
+        )
+        self.env.flush_all()
+        waiting = self.name_index_pages()
+        self.assertGreater(waiting, clean + 10)
+
+        def probe(key, name):
+            return {"key": key, "exclude": 0, "vat": None, "name": name, "emails": set(), "phones": set()}
+
+        probes = [probe(n, f"IMPORTED alpha {n} spółka z o.o.") for n in range(19)] + [probe(19, "Kowalsky")]
+        # One name at a time: the list stays, read by each lookup.
+        alone = {p["key"]: set(self.Partner._client_duplicate_candidates([p])[p["key"]]) for p in probes}
+        self.assertEqual(self.name_index_pages(), waiting)
+        for n in range(19):
+            self.assertIn(imported[n].id, alone[n])
+        self.assertEqual(alone[19], set(self.kowalski.ids))
+        # Twenty at once: emptied first, the same answers.
+        found = self.Partner._client_duplicate_candidates(probes)
+        self.assertEqual({key: set(ids) for key, ids in found.items()}, alone)
+        self.assertLess(self.name_index_pages(), clean + (waiting - clean) / 4)
+
+    def test_the_pending_list_is_left_where_the_transaction_may_not_clean_it(self):
+        """Not the index's owner, a read-only transaction, no such index: nothing is done
+        and nothing fails."""
+        cr = self.env.cr
+        clean = self.start_with_a_clean_name_index()
+        self.Partner.create([{"name": f"Waiting Beta {n}", "is_company": True} for n in range(400)])
+        self.env.flush_all()
+        waiting = self.name_index_pages()
+        self.assertGreater(waiting, clean + 10)
+        for setup in (
+            "CREATE ROLE crm_clients_test_not_owner NOLOGIN; SET LOCAL ROLE crm_clients_test_not_owner",
+            "SET TRANSACTION READ ONLY",
+        ):
+            with self.subTest(setup=setup):
+                cr.execute("SAVEPOINT crm_clients_guard")
+                cr.execute(setup)
+                gin_flush_pending(cr, "res_partner_crm_name_key_trgm")
+                cr.execute("ROLLBACK TO SAVEPOINT crm_clients_guard")
+                self.assertEqual(self.name_index_pages(), waiting)
+        gin_flush_pending(cr, "res_partner_no_such_index")
+        self.assertEqual(self.name_index_pages(), waiting)
+        gin_flush_pending(cr, "res_partner_crm_name_key_trgm")
+        self.assertLess(self.name_index_pages(), clean + (waiting - clean) / 4)
 
 
 @tagged("post_install", "-at_install")

@@ -1,4 +1,4 @@
-"""PostgreSQL settings for one statement."""
+"""PostgreSQL settings for one statement, and index upkeep."""
 
 from contextlib import contextmanager
 
@@ -31,5 +31,29 @@ def local_settings(cr, settings):
             SQL(", ").join(
                 SQL("set_config(%s, %s, true)", name, value) for name, value in zip(names, previous, strict=True)
             ),
+        )
+    )
+
+
+def gin_flush_pending(cr, index):
+    """Move the entries waiting in the pending list of the GIN index ``index`` (its
+    ``fastupdate`` list) into the index itself, ahead of many lookups through it.
+
+    Rows written since the last clean-up sit in that list, which every lookup reads from
+    end to end: after an import of a few thousand clients, each lookup reads them all.
+    The clean-up is work PostgreSQL does anyway (when the list reaches
+    ``gin_pending_list_limit``, or at the next VACUUM); done here, it is done once instead
+    of read again by each lookup. Skipped, without an error, where it may not run: a
+    role that does not own the index, a replica, a read-only transaction, no such
+    index."""
+    cr.execute(
+        SQL(
+            """SELECT gin_clean_pending_list(c.oid)
+                 FROM pg_class c
+                WHERE c.oid = to_regclass(%s)
+                  AND pg_has_role(c.relowner, 'USAGE')
+                  AND NOT pg_is_in_recovery()
+                  AND NOT current_setting('transaction_read_only')::bool""",
+            index,
         )
     )

@@ -15,6 +15,7 @@ from common import Server
 from common import free_port
 from common import fresh_database
 from common import valid_nip
+from common import varied_name
 
 DB = "crm_bench_upsert"
 TOTAL, BATCH = 10_000, 500
@@ -25,7 +26,7 @@ def records(prefix, offset):
     return [
         {
             "external_ref": f"{prefix}-{i}",
-            "name": f"Upsert Bench {prefix} {i}",
+            "name": varied_name(f"{prefix} {i}"),
             "is_company": True,
             "email": f"{prefix.lower()}{i}@example.com",
             "phone": f"+48 22 {i:07d}",

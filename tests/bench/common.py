@@ -1,5 +1,6 @@
 """Shared pieces of the benchmarks: databases, a live server, timing."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -107,6 +108,15 @@ def valid_nip(n):
         if check < 10:
             return digits + str(check)
     raise ValueError(n)
+
+
+def varied_name(seed):
+    """A company name of pseudo words, like the scale templates': names of a batch that
+    are all alike ("Shop 1", "Shop 2"...) make every new client a likely duplicate of
+    every other (README, What does not work yet), which is not what a benchmark of
+    creating or upserting clients measures."""
+    digest = hashlib.md5(seed.encode()).hexdigest()
+    return f"{digest[:8].title()} {digest[8:14].title()} Sp. z o.o."
 
 
 def load_standin(addon, module, tools=()):
