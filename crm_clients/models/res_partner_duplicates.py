@@ -135,8 +135,14 @@ class ResPartner(models.Model):
 
     @api.model
     def _client_has_trigrams(self):
-        self.env.cr.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-        return bool(self.env.cr.rowcount)
+        return bool(self._client_trigram_version())
+
+    @api.model
+    def _client_trigram_version(self):
+        """pg_trgm's version as a tuple ((1, 6)), or None when it is not installed."""
+        self.env.cr.execute("SELECT extversion FROM pg_extension WHERE extname = 'pg_trgm'")
+        row = self.env.cr.fetchone()
+        return tuple(int(part) for part in row[0].split(".") if part.isdigit()) if row else None
 
     @api.model
     @api.readonly
@@ -370,31 +376,20 @@ class ResPartner(models.Model):
             return {}
         emails = [(probe["key"], email) for probe in probes for email in probe["emails"]]
         phones = [(probe["key"], phone) for probe in probes for phone in probe["phones"]]
-        trigrams = self._client_has_trigrams()
-        if trigrams:
-            key = name_key_sql(SQL("r.name"))
-            # "%%%%" is pg_trgm's similarity operator "%" (the index's), escaped twice.
-            name_match = SQL(
-                "%s %%%% p.name_key AND (%s = p.name_key OR (length(p.name_key) > 3 AND similarity(%s, p.name_key) >= %s))",
-                key,
-                key,
-                key,
-                _SIMILARITY,
-            )
-        else:
-            name_match = SQL("%s = p.name_key", name_key_sql(SQL("r.name")))
+        version = self._client_trigram_version()
+        names = self._client_name_candidates_sql(version)
         # A lookup of a few clients through indexes: PostgreSQL's estimates of these
         # unions are far too high and make it compile the statement (JIT, about a second
         # for 500 probes); pg_trgm's "%" takes the similarity the names need, so that
         # its index reads only the names that can reach it (the same answer: an equal
         # name has a similarity of 1).
         settings = {"jit": "off"}
-        if trigrams:
+        if version:
             settings["pg_trgm.similarity_threshold"] = str(_SIMILARITY)
             if len(probes) >= _FLUSH_PENDING_MIN_PROBES:
                 gin_flush_pending(self.env.cr, "res_partner_crm_name_key_trgm")
         with local_settings(self.env.cr, settings):
-            rows = self._client_duplicate_candidate_rows(probes, name_match, emails, phones)
+            rows = self._client_duplicate_candidate_rows(probes, names, emails, phones)
         readable = set(self.search([("id", "in", list({row[2] for row in rows}))]).ids) if rows else set()
         found = {}
         for key, reason, partner_id in rows:
@@ -403,7 +398,64 @@ class ResPartner(models.Model):
         return found
 
     @api.model
-    def _client_duplicate_candidate_rows(self, probes, name_match, emails, phones):
+    def _client_name_candidates_sql(self, trigram_version):
+        """(CTEs, rows) of the name part of the lookup: (probe key, 'name', client id).
+
+        With pg_trgm, equal and similar names through its index, at most _BLOCK_MAX a
+        name: a name that more clients resemble is too generic to say anything (as in
+        client_find_duplicates' blocks; "Shop 12" among "Shop 1" ... "Shop 9999"), and
+        only its equal names are given. Without a bound, each such name read every name
+        like it and the lookup grew with their square. Equal names are found through the
+        same index (its "=", pg_trgm 1.6 and later; before, "%" then "=")."""
+        key = name_key_sql(SQL("r.name"))
+        alive = SQL("r.is_client AND r.name IS NOT NULL AND r.active AND r.id <> p.exclude")
+        if not trigram_version:
+            return SQL(), SQL(
+                "SELECT p.key, 'name', r.id FROM probe p JOIN res_partner r ON %s = p.name_key WHERE %s AND length(p.name_key) > 2",
+                key,
+                alive,
+            )
+        # "%%%%" is pg_trgm's similarity operator "%" (the index's), escaped twice.
+        similar = SQL(
+            "%s %%%% p.name_key AND (%s = p.name_key OR (length(p.name_key) > 3 AND similarity(%s, p.name_key) >= %s))",
+            key,
+            key,
+            key,
+            _SIMILARITY,
+        )
+        equal = SQL("%s = p.name_key", key)
+        if trigram_version < (1, 6):
+            equal = SQL("%s %%%% p.name_key AND %s", key, equal)
+        ctes = SQL(
+            """, names AS MATERIALIZED (
+                    SELECT p.key, found.id, found.n
+                      FROM probe p CROSS JOIN LATERAL (
+                           SELECT head.id, count(*) OVER () AS n FROM (
+                                  SELECT r.id FROM res_partner r WHERE %(similar)s AND %(alive)s LIMIT %(over)s
+                           ) head
+                      ) found
+                     WHERE length(p.name_key) > 2
+                )""",
+            similar=similar,
+            alive=alive,
+            over=_BLOCK_MAX + 1,
+        )
+        rows = SQL(
+            """SELECT key, 'name', id FROM names WHERE n <= %(max)s
+               UNION
+               SELECT p.key, 'name', equal.id
+                 FROM probe p CROSS JOIN LATERAL (
+                      SELECT r.id FROM res_partner r WHERE %(equal)s AND %(alive)s OFFSET 0
+                 ) equal
+                WHERE p.key IN (SELECT key FROM names WHERE n > %(max)s)""",
+            max=_BLOCK_MAX,
+            equal=equal,
+            alive=alive,
+        )
+        return ctes, rows
+
+    @api.model
+    def _client_duplicate_candidate_rows(self, probes, names, emails, phones):
         self.env.cr.execute(
             SQL(
                 """
@@ -415,15 +467,13 @@ class ResPartner(models.Model):
                     SELECT * FROM unnest(%(email_keys)s::int[], %(email_values)s::varchar[]) AS e(key, value)
                 ), phones AS (
                     SELECT * FROM unnest(%(phone_keys)s::int[], %(phone_values)s::varchar[]) AS e(key, value)
-                )
+                )%(name_ctes)s
                 SELECT p.key, 'vat', r.id
                   FROM probe p JOIN res_partner r ON %(r_vat_key)s = p.vat_key
                  WHERE %(r_vat_key)s = ANY(ARRAY(SELECT vat_key FROM probe WHERE length(vat_key) > 3))
                    AND r.is_client AND r.vat IS NOT NULL AND r.active AND r.id <> p.exclude AND length(p.vat_key) > 3
                 UNION
-                SELECT p.key, 'name', r.id
-                  FROM probe p JOIN res_partner r ON %(name_match)s
-                 WHERE r.is_client AND r.name IS NOT NULL AND r.active AND r.id <> p.exclude AND length(p.name_key) > 2
+                %(name_rows)s
                 UNION
                 SELECT e.key, 'email', r.id
                   FROM emails e JOIN probe p ON p.key = e.key
@@ -453,7 +503,8 @@ class ResPartner(models.Model):
                 vat_key=vat_key_sql(SQL("u.vat")),
                 name_key=name_key_sql(SQL("u.name")),
                 r_vat_key=vat_key_sql(SQL("r.vat")),
-                name_match=name_match,
+                name_ctes=names[0],
+                name_rows=names[1],
                 keys=[probe["key"] for probe in probes],
                 excludes=[probe["exclude"] or 0 for probe in probes],
                 vats=[probe["vat"] or None for probe in probes],

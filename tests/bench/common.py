@@ -113,8 +113,8 @@ def valid_nip(n):
 def varied_name(seed):
     """A company name of pseudo words, like the scale templates': names of a batch that
     are all alike ("Shop 1", "Shop 2"...) make every new client a likely duplicate of
-    every other (README, What does not work yet), which is not what a benchmark of
-    creating or upserting clients measures."""
+    every other (beyond 200 alike, of those of its equal name only: docs/API.md), which
+    is not what a benchmark of creating or upserting clients measures."""
     digest = hashlib.md5(seed.encode()).hexdigest()
     return f"{digest[:8].title()} {digest[8:14].title()} Sp. z o.o."
 
