@@ -135,14 +135,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _client_has_trigrams(self):
-        return bool(self._client_trigram_version())
-
-    @api.model
-    def _client_trigram_version(self):
-        """pg_trgm's version as a tuple ((1, 6)), or None when it is not installed."""
-        self.env.cr.execute("SELECT extversion FROM pg_extension WHERE extname = 'pg_trgm'")
-        row = self.env.cr.fetchone()
-        return tuple(int(part) for part in row[0].split(".") if part.isdigit()) if row else None
+        self.env.cr.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return bool(self.env.cr.rowcount)
 
     @api.model
     @api.readonly
@@ -376,15 +370,15 @@ class ResPartner(models.Model):
             return {}
         emails = [(probe["key"], email) for probe in probes for email in probe["emails"]]
         phones = [(probe["key"], phone) for probe in probes for phone in probe["phones"]]
-        version = self._client_trigram_version()
-        names = self._client_name_candidates_sql(version)
+        trigrams = self._client_has_trigrams()
+        names = self._client_name_candidates_sql(trigrams)
         # A lookup of a few clients through indexes: PostgreSQL's estimates of these
         # unions are far too high and make it compile the statement (JIT, about a second
         # for 500 probes); pg_trgm's "%" takes the similarity the names need, so that
         # its index reads only the names that can reach it (the same answer: an equal
         # name has a similarity of 1).
         settings = {"jit": "off"}
-        if version:
+        if trigrams:
             settings["pg_trgm.similarity_threshold"] = str(_SIMILARITY)
             if len(probes) >= _FLUSH_PENDING_MIN_PROBES:
                 gin_flush_pending(self.env.cr, "res_partner_crm_name_key_trgm")
@@ -398,23 +392,31 @@ class ResPartner(models.Model):
         return found
 
     @api.model
-    def _client_name_candidates_sql(self, trigram_version):
+    def _client_name_candidates_sql(self, trigrams):
         """(CTEs, rows) of the name part of the lookup: (probe key, 'name', client id).
 
         With pg_trgm, equal and similar names through its index, at most _BLOCK_MAX a
         name: a name that more clients resemble is too generic to say anything (as in
         client_find_duplicates' blocks; "Shop 12" among "Shop 1" ... "Shop 9999"), and
         only its equal names are given. Without a bound, each such name read every name
-        like it and the lookup grew with their square. Equal names are found through the
-        same index (its "=", pg_trgm 1.6 and later; before, "%" then "=")."""
+        like it and the lookup grew with their square. The clients counted are those of
+        the user's companies (and of none), the clients core's company rule lets them
+        read: clients of a company the user cannot see never silence a warning. Equal
+        names are found through the same index, with a LIKE (a name key has letters,
+        digits and single spaces only: no wildcard), which every version of pg_trgm
+        serves."""
         key = name_key_sql(SQL("r.name"))
         alive = SQL("r.is_client AND r.name IS NOT NULL AND r.active AND r.id <> p.exclude")
-        if not trigram_version:
+        if not trigrams:
             return SQL(), SQL(
                 "SELECT p.key, 'name', r.id FROM probe p JOIN res_partner r ON %s = p.name_key WHERE %s AND length(p.name_key) > 2",
                 key,
                 alive,
             )
+        counted = alive
+        if not self.env.su:
+            companies = self.env.companies | self.env.companies.parent_ids
+            counted = SQL("%s AND (r.company_id IS NULL OR r.company_id = ANY(%s))", alive, companies.ids)
         # "%%%%" is pg_trgm's similarity operator "%" (the index's), escaped twice.
         similar = SQL(
             "%s %%%% p.name_key AND (%s = p.name_key OR (length(p.name_key) > 3 AND similarity(%s, p.name_key) >= %s))",
@@ -423,33 +425,33 @@ class ResPartner(models.Model):
             key,
             _SIMILARITY,
         )
-        equal = SQL("%s = p.name_key", key)
-        if trigram_version < (1, 6):
-            equal = SQL("%s %%%% p.name_key AND %s", key, equal)
         ctes = SQL(
             """, names AS MATERIALIZED (
                     SELECT p.key, found.id, found.n
                       FROM probe p CROSS JOIN LATERAL (
                            SELECT head.id, count(*) OVER () AS n FROM (
-                                  SELECT r.id FROM res_partner r WHERE %(similar)s AND %(alive)s LIMIT %(over)s
+                                  SELECT r.id FROM res_partner r WHERE %(similar)s AND %(counted)s LIMIT %(over)s
                            ) head
                       ) found
                      WHERE length(p.name_key) > 2
+                ), generic AS MATERIALIZED (
+                    SELECT * FROM probe WHERE key IN (SELECT key FROM names WHERE n > %(max)s)
                 )""",
             similar=similar,
-            alive=alive,
+            counted=counted,
             over=_BLOCK_MAX + 1,
+            max=_BLOCK_MAX,
         )
         rows = SQL(
             """SELECT key, 'name', id FROM names WHERE n <= %(max)s
                UNION
                SELECT p.key, 'name', equal.id
-                 FROM probe p CROSS JOIN LATERAL (
-                      SELECT r.id FROM res_partner r WHERE %(equal)s AND %(alive)s OFFSET 0
-                 ) equal
-                WHERE p.key IN (SELECT key FROM names WHERE n > %(max)s)""",
+                 FROM generic p CROSS JOIN LATERAL (
+                      SELECT r.id FROM res_partner r WHERE %(key)s LIKE p.name_key AND %(key)s = p.name_key AND %(alive)s
+                      OFFSET 0
+                 ) equal""",
             max=_BLOCK_MAX,
-            equal=equal,
+            key=key,
             alive=alive,
         )
         return ctes, rows

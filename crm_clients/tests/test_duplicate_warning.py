@@ -3,6 +3,7 @@ typed, the duplicates client_upsert answers (_client_possible_duplicates, batche
 test import naming the rows that look like existing clients."""
 
 import base64
+import hashlib
 
 import psycopg2
 
@@ -126,9 +127,10 @@ class TestDuplicateWarning(CrmClientsCase):
         self.assertEqual(duplicates[new[3].id], self.kowalski.ids)
         many = self.Partner.create([{"name": f"Batch Client {i}", "is_company": True} for i in range(30)])
         self.env.flush_all()
-        # The same few queries for 30 clients (no N+1), and one moving the name index's
-        # pending entries into it first (see the pending list tests below).
-        with self.assertQueryCount(10):
+        # The same few queries for 30 clients (no N+1), and five moving the name index's
+        # pending entries into it first, in a savepoint under a lock timeout (see the
+        # pending list tests below).
+        with self.assertQueryCount(14):
             many._client_possible_duplicates()
 
     def test_the_lookup_gives_the_transaction_its_settings_back(self):
@@ -180,6 +182,32 @@ class TestDuplicateWarning(CrmClientsCase):
         )
         self.assertEqual(sorted(result["possible_duplicate_ids"]), sorted((chain[12] | twin).ids))
 
+    def test_clients_the_user_cannot_see_never_make_a_name_generic(self):
+        """Look-alikes of a company the user does not work in are not counted: they can
+        neither silence the warning about a client the user can read nor tell that they
+        exist."""
+        other = self.env["res.company"].create({"name": "Other Pharmacies"})
+        self.Partner.create(
+            [
+                {"name": f"Przychodnia Rodzinna Zdrowie {n}", "is_company": True, "company_id": other.id}
+                for n in range(205)
+            ]
+        )
+        mine = self.create_client(name="Przychodnia Rodzinna Zdrowie 5")
+        self.env.flush_all()
+        probe = {
+            "key": 0,
+            "exclude": 0,
+            "vat": None,
+            "name": "Przychodnia Rodzinna Zdrowe 5",
+            "emails": set(),
+            "phones": set(),
+        }
+        found = self.Partner.with_user(self.user)._client_duplicate_candidates([probe])
+        self.assertEqual(set(found[0]), set(mine.ids))  # the typo still finds the user's client
+        found = self.Partner._client_duplicate_candidates([probe])  # the superuser sees them all
+        self.assertNotIn(0, found)
+
     def name_index_pages(self):
         """Pages of the name index a lookup of one name reads (EXPLAIN's buffers): its
         pending list (fastupdate) is read whole by every lookup. Only bitmap scans are
@@ -219,8 +247,9 @@ class TestDuplicateWarning(CrmClientsCase):
         clients) moves them into the index first; a lookup of one name (the form's
         warning) leaves that work to PostgreSQL."""
         clean = self.start_with_a_clean_name_index()
+        words = [hashlib.md5(str(n).encode()).hexdigest() for n in range(400)]  # names not alike
         imported = self.Partner.create(
-            [{"name": f"Imported Alpha {n} Sp. z o.o.", "is_company": True} for n in range(400)]
+            [{"name": f"{word[:7]} {word[7:13]} Sp. z o.o.", "is_company": True} for word in words]
         )
         self.env.flush_all()
         waiting = self.name_index_pages()
@@ -229,12 +258,15 @@ class TestDuplicateWarning(CrmClientsCase):
         def probe(key, name):
             return {"key": key, "exclude": 0, "vat": None, "name": name, "emails": set(), "phones": set()}
 
-        probes = [probe(n, f"IMPORTED alpha {n} spółka z o.o.") for n in range(19)] + [probe(19, "Kowalsky")]
+        probes = [probe(n, f"{words[n][:7].upper()} {words[n][7:13]} spółka z o.o.") for n in range(18)] + [
+            probe(18, f"{words[18][:7]} {words[18][7:12]}"),  # similar, not equal
+            probe(19, "Kowalsky"),
+        ]
         # One name at a time: the list stays, read by each lookup.
         alone = {p["key"]: set(self.Partner._client_duplicate_candidates([p])[p["key"]]) for p in probes}
         self.assertEqual(self.name_index_pages(), waiting)
         for n in range(19):
-            self.assertIn(imported[n].id, alone[n])
+            self.assertEqual(alone[n], set(imported[n].ids))
         self.assertEqual(alone[19], set(self.kowalski.ids))
         # Twenty at once: emptied first, the same answers.
         found = self.Partner._client_duplicate_candidates(probes)

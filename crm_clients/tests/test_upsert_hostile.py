@@ -337,11 +337,12 @@ class TestUpsertHostileRows(CrmClientsCase):
         self.assertNotIn("possible_duplicate_ids", results[3])
         [updated] = self.upsert({"external_ref": "HOST-DUP-1", "name": "Totally Different"})
         self.assertEqual(set(updated), {"external_ref", "id", "created"})
-        # The same few queries for 20 created clients as for 60: no query per client.
-        # (From 20, one more moves the name index's pending entries into it first.)
+        # The same few queries for 3 created clients as for 19, and for 20 as for 60: no
+        # query per client. (From 20, a few more move the name index's pending entries
+        # into it first.)
         Partner = self.Partner
         counts = []
-        for size in (20, 60):
+        for size in (3, 19, 20, 60):
             created = Partner.create([{"name": f"Dup Batch {size}-{i}", "is_company": True} for i in range(size)])
             self.env.flush_all()
             results = [{"external_ref": f"B{p.id}", "id": p.id, "created": True} for p in created]
@@ -350,6 +351,7 @@ class TestUpsertHostileRows(CrmClientsCase):
             counts.append(self.env.cr.sql_log_count - before)
             self.assertTrue(all(isinstance(r["possible_duplicate_ids"], list) for r in results))
         self.assertEqual(counts[0], counts[1], counts)
+        self.assertEqual(counts[2], counts[3], counts)
 
     def test_commercial_fields_of_a_contact_are_its_clients(self):
         """Odoo gives a new contact its client's tax ID, status, KRS... and keeps what a

@@ -1,8 +1,13 @@
 """PostgreSQL settings for one statement, and index upkeep."""
 
+import logging
 from contextlib import contextmanager
 
+import psycopg2
+
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -44,16 +49,23 @@ def gin_flush_pending(cr, index):
     The clean-up is work PostgreSQL does anyway (when the list reaches
     ``gin_pending_list_limit``, or at the next VACUUM); done here, it is done once instead
     of read again by each lookup. Skipped, without an error, where it may not run: a
-    role that does not own the index, a replica, a read-only transaction, no such
-    index."""
-    cr.execute(
-        SQL(
-            """SELECT gin_clean_pending_list(c.oid)
-                 FROM pg_class c
-                WHERE c.oid = to_regclass(%s)
-                  AND pg_has_role(c.relowner, 'USAGE')
-                  AND NOT pg_is_in_recovery()
-                  AND NOT current_setting('transaction_read_only')::bool""",
-            index,
-        )
-    )
+    role without the owner's privileges on the index, a replica, a read-only
+    transaction, no such GIN index; and given up after 100 ms of waiting for another
+    clean-up of the same list (autovacuum, another call): a speed-up never holds the
+    caller up."""
+    try:
+        with cr.savepoint(flush=False), local_settings(cr, {"lock_timeout": "100ms"}):
+            cr.execute(
+                SQL(
+                    """SELECT gin_clean_pending_list(c.oid)
+                         FROM pg_class c JOIN pg_am am ON am.oid = c.relam AND am.amname = 'gin'
+                        WHERE c.oid = to_regclass(%s)
+                          AND pg_has_role(c.relowner, 'USAGE')
+                          AND NOT pg_is_in_recovery()
+                          AND NOT current_setting('transaction_read_only')::bool""",
+                    index,
+                ),
+                log_exceptions=False,
+            )
+    except psycopg2.errors.LockNotAvailable:
+        _logger.info("The pending list of %s is being cleaned up by another session: not waited for.", index)
