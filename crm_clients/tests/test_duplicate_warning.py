@@ -181,6 +181,10 @@ class TestDuplicateWarning(CrmClientsCase):
             [{"external_ref": "GENERIC-12", "name": "Apteka Centrum Zdrowia 12", "is_company": True}]
         )
         self.assertEqual(sorted(result["possible_duplicate_ids"]), sorted((chain[12] | twin).ids))
+        form = self.form()  # the warning while a new client is typed, as a client user
+        form.name = "Apteka Centrum Zdrowia 12"
+        equal = chain[12] | twin | self.Partner.browse(result["id"])  # the one just upserted too
+        self.assertEqual(set(form.client_possible_duplicate_ids[:].ids), set(equal.ids))
 
     def test_clients_the_user_cannot_see_never_make_a_name_generic(self):
         """Look-alikes of a company the user does not work in are not counted: they can
