@@ -4,10 +4,13 @@ test import naming the rows that look like existing clients."""
 
 import base64
 import hashlib
+import logging
+import time
 
 import psycopg2
 
-from odoo.tests import Form, new_test_user, tagged
+from odoo import sql_db
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..models.res_partner_duplicates import name_key_sql
@@ -300,6 +303,43 @@ class TestDuplicateWarning(CrmClientsCase):
         self.assertEqual(self.name_index_pages(), waiting)
         gin_flush_pending(cr, "res_partner_crm_name_key_trgm")
         self.assertLess(self.name_index_pages(), clean + (waiting - clean) / 4)
+
+
+@tagged("post_install", "-at_install")
+class TestPendingListCleanUpNeverHoldsTheCallerUp(TransactionCase):
+    """No data of its own: this test's transaction holds no lock on the partner table's
+    indexes, which another session below takes."""
+
+    def test_the_clean_up_gives_up_after_100_ms_behind_another_session(self):
+        """Another session holding the name index (here an ALTER INDEX not committed yet;
+        another clean-up holds the list the same way) delays an upsert's lookup by 100 ms
+        at most: the clean-up is given up, the caller's transaction goes on."""
+        index, logger = "res_partner_crm_name_key_trgm", "odoo.addons.crm_clients.tools.pg"
+        holder = sql_db.db_connect(self.env.cr.dbname).cursor()
+        caller = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            holder.execute("SET LOCAL lock_timeout = '5s'")
+            holder.execute(SQL("ALTER INDEX %s SET (fastupdate = on)", SQL.identifier(index)))
+            caller.execute("SET LOCAL statement_timeout = '3s'")  # waiting for ever fails, not hangs
+            caller.execute("CREATE TEMP TABLE crm_clients_caller_work (n int) ON COMMIT DROP")
+            caller.execute("INSERT INTO crm_clients_caller_work VALUES (1)")
+            start = time.monotonic()
+            # (logging.INFO: Odoo names level 25 "INFO" too.)
+            with self.assertLogs(logger, logging.INFO) as logs:
+                gin_flush_pending(caller, index)
+            self.assertLess(time.monotonic() - start, 2)
+            self.assertIn(f"The pending list of {index} is being cleaned up by another session", logs.output[0])
+            # Only the clean-up was undone: what the caller did before is there, and its
+            # own lock timeout is back.
+            caller.execute("SELECT count(*), current_setting('lock_timeout') FROM crm_clients_caller_work")
+            self.assertEqual(caller.fetchone(), (1, "0"))
+            holder.rollback()
+            with self.assertNoLogs(logger, logging.INFO):
+                gin_flush_pending(caller, index)  # nobody else: done
+        finally:
+            for cr in (holder, caller):
+                cr.rollback()
+                cr.close()
 
 
 @tagged("post_install", "-at_install")
