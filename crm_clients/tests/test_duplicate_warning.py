@@ -188,6 +188,35 @@ class TestDuplicateWarning(CrmClientsCase):
         form.name = "Apteka Centrum Zdrowia 12"
         equal = chain[12] | twin | self.Partner.browse(result["id"])  # the one just upserted too
         self.assertEqual(set(form.client_possible_duplicate_ids[:].ids), set(equal.ids))
+        # The import dialog's Test, as a client user who may create contacts (Odoo gives
+        # employees Contact Creation): the generic row names nobody.
+        importer = new_test_user(
+            self.env,
+            login="dup_warning_importer",
+            groups="base.group_user,base.group_partner_manager,crm_clients.group_client_user",
+        )
+        wizard = (
+            self.env["base_import.import"]
+            .with_user(importer)
+            .create(
+                {
+                    "res_model": "res.partner",
+                    "file": b"name,is_company\nApteka Centrum Zdrowia 12,1\nApteka Centrum Zdrowia 999,1\n",
+                    "file_type": "text/csv",
+                }
+            )
+        )
+        result = wizard.execute_import(
+            ["name", "is_company"],
+            ["name", "is_company"],
+            {"quoting": '"', "separator": ",", "has_headers": True},
+            dryrun=True,
+        )
+        rows = [m for m in result["messages"] if m["type"] == "warning" and "field" in m]
+        self.assertEqual([(m["field"], m["rows"]["from"]) for m in rows], [("name", 0)], result["messages"])
+        self.assertIn(twin.name, rows[0]["message"])
+        self.assertEqual(rows[0]["message"].count("Apteka Centrum Zdrowia 12"), 2, rows[0]["message"])
+        self.assertNotIn("Apteka Centrum Zdrowia 13", rows[0]["message"])
 
     def test_clients_the_user_cannot_see_never_make_a_name_generic(self):
         """Look-alikes of a company the user does not work in are not counted: they can
