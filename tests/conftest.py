@@ -1,6 +1,7 @@
 """Fixtures for the cross-addon and end-to-end tests: a live Odoo server on a free
 port of 127.0.0.1, serving a copy of the test database (see tools/test.sh)."""
 
+import configparser
 import json
 import os
 import socket
@@ -64,11 +65,21 @@ class Session:
         return self.models.execute_kw(self.server.db, self.uid, self.password, model, method, list(args), kwargs)
 
 
-def start_server(database, workers=0, new_session=False, replica=None):
+def addons_path_with_test_addons():
+    """The configuration's addons path and tests/addons (addons for the tests only)."""
+    config = configparser.ConfigParser()
+    config.read(CONFIG)
+    return f"{config['options']['addons_path']},{ROOT / 'tests' / 'addons'}"
+
+
+def start_server(database, workers=0, new_session=False, replica=None, test_addons=False):
     """``workers``: worker processes (prefork, as in production; 0: threaded).
     ``replica``: (host, port) of a read-only replica of the database server, given to
-    Odoo as ``--db_replica_host`` / ``--db_replica_port`` (tests/test_replica.py)."""
+    Odoo as ``--db_replica_host`` / ``--db_replica_port`` (tests/test_replica.py).
+    ``test_addons``: tests/addons in the addons path too (a database tools/test.sh
+    installed one of them in)."""
     port = free_port()
+    addons_options = ["--addons-path", addons_path_with_test_addons()] if test_addons else []
     replica_options = ["--db_replica_host", replica[0], "--db_replica_port", str(replica[1])] if replica else []
     # Prefork also serves long polling on a port of its own.
     worker_options = ["--gevent-port", str(free_port())] if workers else []
@@ -93,6 +104,7 @@ def start_server(database, workers=0, new_session=False, replica=None):
             "--log-level",
             "info",
             *replica_options,
+            *addons_options,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

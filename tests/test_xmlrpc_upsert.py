@@ -6,6 +6,7 @@ import hashlib
 import http.client
 import http.cookiejar
 import json
+import os
 import socket
 import threading
 import time
@@ -578,6 +579,38 @@ def test_every_entry_point_waits_for_the_lanes(live_odoo, admin, api_key):
         assert [answer.get("created") for answer in answers] == [True], (name, answers)
     with psycopg2.connect(dbname=live_odoo.db) as db, db.cursor() as cr:
         assert advisory_locks(cr) == 0, "every call gave its lanes back"
+
+
+@pytest.fixture(scope="module")
+def override_odoo():
+    """A live server of the database where tools/test.sh installed
+    tests/addons/crm_clients_test_upsert_override: an integrator's addon overriding
+    client_upsert and calling super()."""
+    database = os.environ.get("CRM_OVERRIDE_DB")
+    if not database:
+        pytest.fail("CRM_OVERRIDE_DB names the database with the override installed: run the tests with `make test`.")
+    server = start_server(database, test_addons=True)
+    yield server
+    server.stop()
+
+
+def test_an_override_calling_super_takes_the_lanes(override_odoo):
+    """An addon's override of client_upsert calling super(): its calls over XML-RPC wait
+    for their references' lanes as crm_clients' own calls do, and give them back."""
+    admin = override_odoo.login("admin", "admin")
+    ref = "LANE-OVERRIDE"
+    with holding_lane(override_odoo.db, 0, ref):
+        thread, answers = in_thread(
+            admin.call, "res.partner", "client_upsert", [{"external_ref": ref, "name": "Through An Override"}]
+        )
+        assert lane_waiters(override_odoo.db) == 1, "the call waits for the lane"
+        assert not answers
+    thread.join(60)
+    assert [answer.get("created") for answer in answers] == [True], answers
+    [client] = admin.call("res.partner", "search_read", [("external_ref", "=", ref)], ["comment"])
+    assert "mapped by an override" in client["comment"], "the override ran"
+    with psycopg2.connect(dbname=override_odoo.db) as db, db.cursor() as cr:
+        assert advisory_locks(cr) == 0, "the call gave its lanes back"
 
 
 def test_no_lane_in_a_company_not_the_callers(live_odoo, fuzz_setup):

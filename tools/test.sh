@@ -63,7 +63,18 @@ if ! odoo_bin -d "$DB_PEPPOL" -i account_peppol --stop-after-init --log-level=wa
 fi
 echo "== Installing crm_clients with $OTHER_MODULES in $DB_MODULES"
 install_db "$DB_MODULES" "crm_clients,$OTHER_MODULES" "$LOGS/install-modules.log"
-export CRM_TEST_DB=$DB CRM_E2E_DB=$DB_E2E
+# An integrator's addon overriding client_upsert (tests/addons, for the tests only).
+DB_OVERRIDE="${DB}_override"
+echo "== Installing crm_clients_test_upsert_override (tests/addons) in $DB_OVERRIDE"
+dropdb --if-exists --force "$DB_OVERRIDE" >/dev/null 2>&1
+createdb -T "$DB_CORE" "$DB_OVERRIDE" || exit 1
+if ! odoo_bin -d "$DB_OVERRIDE" --addons-path="$ODOO_SRC/addons,$PWD,$PWD/tests/addons" \
+        -i crm_clients_test_upsert_override --stop-after-init --log-level=warn >"$LOGS/install-override.log" 2>&1 \
+        || grep -qE " (ERROR|CRITICAL) " "$LOGS/install-override.log"; then
+    echo "Installing crm_clients_test_upsert_override in $DB_OVERRIDE failed:"; tail -n 60 "$LOGS/install-override.log"
+    echo "0 passed, 1 failed"; exit 1
+fi
+export CRM_TEST_DB=$DB CRM_E2E_DB=$DB_E2E CRM_OVERRIDE_DB=$DB_OVERRIDE
 
 # Odoo's runner on one database: the post_install tests selected by the tags, on a free
 # port for the HTTP server of the tours and HTTP tests. odoo-bin's exit status ends the
