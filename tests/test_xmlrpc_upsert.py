@@ -639,12 +639,18 @@ def test_no_lane_in_a_company_not_the_callers(live_odoo, fuzz_setup):
 
 
 @contextlib.contextmanager
-def partner_trigger(database, name, body):
+def partner_trigger(database, name, body, at_commit=False):
     """For the block, a trigger ``name`` running ``body`` (PL/pgSQL, NEW is the row)
-    before each insert or update of a partner; yields an autocommit connection to
+    before each insert or update of a partner (``at_commit``: at the commit of the
+    transaction that inserted or updated it); yields an autocommit connection to
     ``database``."""
     db = psycopg2.connect(dbname=database)
     db.autocommit = True
+    when = (
+        "CONSTRAINT TRIGGER {name} AFTER INSERT OR UPDATE ON res_partner DEFERRABLE INITIALLY DEFERRED"
+        if at_commit
+        else "TRIGGER {name} BEFORE INSERT OR UPDATE ON res_partner"
+    ).format(name=name)
     with db.cursor() as cr:
         cr.execute(
             f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -652,8 +658,7 @@ def partner_trigger(database, name, body):
                     {body}
                     RETURN NEW;
                 END $$;
-                CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON res_partner
-                    FOR EACH ROW EXECUTE FUNCTION {name}();"""
+                CREATE {when} FOR EACH ROW EXECUTE FUNCTION {name}();"""
         )
     try:
         yield db
@@ -701,6 +706,35 @@ def test_a_call_that_loses_its_connection_gives_its_lanes_back(live_odoo, admin,
         finally:
             with db.cursor() as cr:
                 cr.execute("DROP SEQUENCE crm_test_lost_lanes")
+
+
+def test_a_call_that_loses_its_connection_at_the_commit_frees_its_lanes_within_180_s(live_odoo, admin):
+    """PostgreSQL ends a call's connection at its very commit (a deferred trigger
+    terminates its own backend): no hook of Odoo's or ours runs, and nothing of the call
+    is kept. Its lanes are freed when the server drops the request's cursor, or at the
+    latest when their session has been idle for LANE_HOLD_MAX (180 s): the next call of
+    the reference then goes on."""
+    lost = """IF NEW.name = 'Lost At Commit' THEN
+                  PERFORM pg_terminate_backend(pg_backend_pid());
+              END IF;"""
+    ref = "LOST-AT-COMMIT"
+    with partner_trigger(live_odoo.db, "crm_test_lost_commit", lost, at_commit=True) as db:
+        offset = len(live_odoo.log_text())
+        with pytest.raises(xmlrpc.client.Fault):
+            admin.call("res.partner", "client_upsert", [{"external_ref": ref, "name": "Lost At Commit"}])
+        assert (
+            "terminating connection" in live_odoo.log_text()[offset:]
+            or "closed the connection" in (live_odoo.log_text()[offset:])
+        ), "the connection was lost at the commit"
+        start = time.monotonic()
+        with db.cursor() as cr:
+            assert advisory_locks(cr, wait=190) == 0, "the lanes were freed within 180 s"
+            freed = time.monotonic() - start
+            cr.execute("SELECT count(*) FROM res_partner WHERE external_ref = %s", [ref])
+            assert cr.fetchone()[0] == 0, "nothing of the call was kept"
+    print(f"lanes of a call lost at its commit freed after {freed:.1f} s")
+    [answer] = admin.call("res.partner", "client_upsert", [{"external_ref": ref, "name": "Found"}])
+    assert answer["created"] is True, answer
 
 
 def test_a_call_goes_on_without_lanes_when_no_connection_is_left(live_odoo, admin):
