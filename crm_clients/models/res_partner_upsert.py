@@ -8,12 +8,14 @@ import datetime
 import hashlib
 import logging
 import math
+import select
 import sys
 import threading
 from typing import NamedTuple
 
 import psycopg2
 from psycopg2 import errorcodes, errors
+from psycopg2.extras import wait_select
 
 from odoo import Command, api, fields, models, sql_db
 from odoo.exceptions import UserError
@@ -38,12 +40,16 @@ MAX_REF_LENGTH = 255
 # max_locks_per_transaction, 64 by default, per connection).
 LANE_WAIT = "10s"
 LANE_MAX = 64
-# The longest a call holds its lanes: PostgreSQL ends the lanes' session when it has been
-# idle that long. A call is given them back by its commit or rollback; when its
-# connection is lost at the commit, no code of Odoo's or ours runs. A call running longer
-# goes on without them (met by row locks and Odoo's replays). Odoo's default
-# limit_time_real is 120 s.
+# The longest a call holds its lanes: the lanes' session stops waiting for the call's
+# transaction to end after that long, and PostgreSQL ends the session when it has been
+# idle that long. A call running longer goes on without them (met by row locks and
+# Odoo's replays). Odoo's default limit_time_real is 120 s.
 LANE_HOLD_MAX = "180s"
+# The advisory lock (this key, the backend's pid) a call's transaction holds while it
+# holds its lanes: the lanes' session waits for it, then frees the lanes.
+LANE_TRANSACTION_KEY = int.from_bytes(
+    hashlib.blake2b(b"transaction", digest_size=4, person=b"crm_upsert").digest(), "big", signed=True
+)
 # Char fields are short texts, and many are indexed (name, tax ID, reference, emails and
 # phones): PostgreSQL refuses an index entry over 2,704 bytes. Longer texts go in text
 # fields (comment), limited by the size of the call only.
@@ -113,6 +119,61 @@ class ConcurrentUpsert(errors.SerializationFailure):
 
 class UpsertRecordError(Exception):
     """A record of the call cannot be upserted; the message says why."""
+
+
+def _hold_lanes(cr, keys):
+    """The lanes ``keys`` taken on a connection of their own (None when no connection is
+    left), then ``cr``'s transaction started again with a lock of its own, which that
+    connection's last statement, left running, waits for before freeing the lanes (see
+    ResPartner._client_upsert_take_lanes)."""
+    try:
+        # Asynchronous (and so autocommit: no transaction left open while the session
+        # locks are held), to leave its last statement running on the server.
+        lanes = psycopg2.connect(**sql_db.connection_info_for(cr.dbname)[1], async_=True)
+        wait_select(lanes)
+    except psycopg2.OperationalError as exc:
+        _logger.warning("client_upsert: no connection for the lanes, the call goes without them: %s", exc)
+        return None
+    try:
+        lane_cr = lanes.cursor()
+        settings = {"statement_timeout": LANE_WAIT}
+        if lanes.server_version >= 140000:
+            settings["idle_session_timeout"] = LANE_HOLD_MAX  # a session nobody closed
+        for name, value in settings.items():
+            lane_cr.execute("SELECT set_config(%s, %s, false)", [name, value])
+            wait_select(lanes)
+        lane_cr.execute(
+            "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
+            [sorted(keys)],
+        )
+        wait_select(lanes)
+        cr.rollback()  # nothing written, nothing pending: a snapshot taken now
+        cr.execute("SELECT pg_backend_pid() FROM pg_advisory_xact_lock(%s, pg_backend_pid())", [LANE_TRANSACTION_KEY])
+        [transaction] = cr.fetchone()
+        # Ends when this transaction does (or after LANE_HOLD_MAX), then frees the lanes.
+        # (Statements of our own: integers only.)
+        lane_cr.execute(
+            f"""SET statement_timeout = 0;
+                SET lock_timeout = '{int(LANE_HOLD_MAX.removesuffix("s"))}s';
+                DO $lanes$
+                BEGIN
+                    BEGIN
+                        PERFORM pg_advisory_lock({int(LANE_TRANSACTION_KEY)}, {int(transaction)});
+                    EXCEPTION WHEN lock_not_available THEN
+                        NULL;  -- a call running longer goes on without its lanes
+                    END;
+                    PERFORM pg_advisory_unlock_all();
+                END $lanes$"""
+        )
+        while lanes.poll() == psycopg2.extensions.POLL_WRITE:  # sent whole, not waited for
+            select.select([], [lanes], [], 1)
+    except (errors.QueryCanceled, errors.DeadlockDetected) as exc:
+        lanes.close()
+        raise ConcurrentUpsert("The references are being upserted by another call.") from exc
+    except BaseException:
+        lanes.close()
+        raise
+    return lanes
 
 
 class _Prepared(NamedTuple):
@@ -359,10 +420,10 @@ class ResPartner(models.Model):
     def _client_upsert_lanes(self, records):
         """The lanes of these records' references (_client_upsert_take_lanes) for the
         block. When the block raises because PostgreSQL closed the transaction's
-        connection, they are given back at once: Odoo then closes the request's cursor
-        without a rollback, so without the hook that gives them back. Any other error
-        leaves them to the commit or rollback (an addon's override may catch it and go on
-        writing under them)."""
+        connection (which freed the lanes on the server), their connection is closed at
+        once: Odoo then closes the request's cursor without a rollback, so without the
+        hook that closes it. Any other error leaves them to the commit or rollback (an
+        addon's override may catch it and go on writing under them)."""
         release = self._client_upsert_take_lanes(records)
         try:
             yield
@@ -380,10 +441,13 @@ class ResPartner(models.Model):
         HTTP API, before anything is read.
 
         A reference's lane (its company and itself) is a session advisory lock, held on a
-        connection of its own until this transaction commits or rolls back (closing that
-        connection releases them), taken in one order. The transaction then starts again:
-        its snapshot, taken when the request began, may predate what the calls it waited
-        for committed.
+        connection of its own until this transaction commits or rolls back, taken in one
+        order. The transaction then starts again (its snapshot, taken when the request
+        began, may predate what the calls it waited for committed) and takes a lock of
+        its own (LANE_TRANSACTION_KEY, its backend's pid), which the lanes' session waits
+        for before freeing the lanes: PostgreSQL frees them when the transaction ends,
+        however it ends, even when no code of Odoo's or ours runs then (a connection lost
+        at the commit). The commit and rollback hooks close the lanes' connection.
 
         No lane is taken (the call is met by row locks and Odoo's replays, as without
         lanes) by a call of more than LANE_MAX references (a session holds few locks, and
@@ -400,6 +464,31 @@ class ResPartner(models.Model):
         self.check_access("write")
         if not str2bool(self.env["ir.config_parameter"].sudo().get_param("crm_clients.upsert_lanes") or "1", True):
             return
+        keys = self._client_upsert_lane_keys(records)
+        if not keys or len(keys) > LANE_MAX:
+            return
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("SELECT txid_current_if_assigned() IS NULL")
+        hooks = (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
+        if not cr.fetchone()[0] or any(hook._funcs or hook.data for hook in hooks):
+            return
+        lanes = _hold_lanes(cr, keys)
+        if lanes is None:
+            return
+
+        def release():
+            with contextlib.suppress(psycopg2.Error):
+                lanes.close()  # what is left of the session ends on the server
+
+        cr.postcommit.add(release)
+        cr.prerollback.add(release)  # before the rollback itself, which may fail (a lost connection)
+        return release
+
+    @api.model
+    def _client_upsert_lane_keys(self, records):
+        """The advisory lock keys of these records' lanes: one per reference and company,
+        in the caller's companies only."""
         companies = {0, *self.env.user.company_ids.ids}
         default_company = self.env.context.get("default_company_id")
         keys = set()
@@ -415,45 +504,7 @@ class ResPartner(models.Model):
             keys.add(
                 int.from_bytes(hashlib.blake2b(lane, digest_size=8, person=b"crm_upsert").digest(), "big", signed=True)
             )
-        if not keys or len(keys) > LANE_MAX:
-            return
-        cr = self.env.cr
-        self.env.flush_all()
-        cr.execute("SELECT txid_current_if_assigned() IS NULL")
-        hooks = (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
-        if not cr.fetchone()[0] or any(hook._funcs or hook.data for hook in hooks):
-            return
-        try:
-            lanes = psycopg2.connect(**sql_db.connection_info_for(cr.dbname)[1])
-        except psycopg2.OperationalError as exc:
-            _logger.warning("client_upsert: no connection for the lanes, the call goes without them: %s", exc)
-            return
-        try:
-            lanes.autocommit = True  # session locks: no transaction left open while they are held
-            with lanes.cursor() as lane_cr:
-                lane_cr.execute("SET statement_timeout = %s", [LANE_WAIT])
-                if lanes.server_version >= 140000:
-                    # A bound for what no hook sees: a connection lost at the commit.
-                    lane_cr.execute("SET idle_session_timeout = %s", [LANE_HOLD_MAX])
-                lane_cr.execute(
-                    "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
-                    [sorted(keys)],
-                )
-            cr.rollback()  # nothing written, nothing pending: a snapshot taken now
-        except (errors.QueryCanceled, errors.DeadlockDetected) as exc:
-            lanes.close()
-            raise ConcurrentUpsert("The references are being upserted by another call.") from exc
-        except BaseException:
-            lanes.close()
-            raise
-
-        def release():
-            with contextlib.suppress(psycopg2.Error):
-                lanes.close()  # the server releases the session's locks
-
-        cr.postcommit.add(release)
-        cr.prerollback.add(release)  # before the rollback itself, which may fail (a lost connection)
-        return release
+        return keys
 
     @api.model
     def _client_upsert_lock_in_order(self, single, simple, context):
