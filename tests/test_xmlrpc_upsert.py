@@ -489,14 +489,15 @@ def holding_lane(database, company, ref):
 
 
 def lane_waiters(database, wait=15):
-    """How many sessions wait for an advisory lock on ``database``, once one does (or 0
-    after ``wait`` seconds)."""
+    """How many sessions wait for a lane on ``database``, once one does (or 0 after
+    ``wait`` seconds). (objsubid 1: a bigint key, a lane; the lanes' sessions of calls
+    under way wait for their calls' own locks, of two integers.)"""
     with psycopg2.connect(dbname=database) as db, db.cursor() as cr:
         deadline = time.monotonic() + wait
         while True:
             cr.execute(
                 "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
-                " WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = %s",
+                " WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND NOT l.granted AND d.datname = %s",
                 [database],
             )
             waiting = cr.fetchone()[0]
@@ -717,19 +718,39 @@ def test_a_call_that_loses_its_connection_at_the_commit_frees_its_lanes(live_odo
     lanes' session was waiting for the call's transaction to end. (Before, they were
     held until that session had been idle for 180 s.)"""
     lost = """IF NEW.name = 'Lost At Commit' THEN
+                  -- what the call holds at its commit (sequences outlive the rollback):
+                  -- its lane (a bigint key), and its lanes' session waiting for it
+                  PERFORM setval('crm_test_commit_lanes', (SELECT count(*) FROM pg_locks
+                                  WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+                                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())),
+                                 false);
+                  PERFORM setval('crm_test_commit_watch', (SELECT count(*) FROM pg_locks
+                                  WHERE locktype = 'advisory' AND objsubid = 2 AND NOT granted
+                                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())),
+                                 false);
                   PERFORM pg_terminate_backend(pg_backend_pid());
               END IF;"""
     ref = "LOST-AT-COMMIT"
     with partner_trigger(live_odoo.db, "crm_test_lost_commit", lost, at_commit=True) as db:
-        offset = len(live_odoo.log_text())
-        with pytest.raises(xmlrpc.client.Fault):
-            admin.call("res.partner", "client_upsert", [{"external_ref": ref, "name": "Lost At Commit"}])
-        log = live_odoo.log_text()[offset:]
-        assert "terminating connection" in log or "closed the connection" in log, "the connection was lost"
         with db.cursor() as cr:
-            assert advisory_locks(cr, wait=5) == 0, "the lanes were freed"
-            cr.execute("SELECT count(*) FROM res_partner WHERE external_ref = %s", [ref])
-            assert cr.fetchone()[0] == 0, "nothing of the call was kept"
+            cr.execute(
+                "CREATE SEQUENCE crm_test_commit_lanes MINVALUE 0; CREATE SEQUENCE crm_test_commit_watch MINVALUE 0"
+            )
+        try:
+            offset = len(live_odoo.log_text())
+            with pytest.raises(xmlrpc.client.Fault):
+                admin.call("res.partner", "client_upsert", [{"external_ref": ref, "name": "Lost At Commit"}])
+            log = live_odoo.log_text()[offset:]
+            assert "terminating connection" in log or "closed the connection" in log, "the connection was lost"
+            with db.cursor() as cr:
+                cr.execute("SELECT nextval('crm_test_commit_lanes'), nextval('crm_test_commit_watch')")
+                assert cr.fetchone() == (1, 1), "at its commit the call held its lane, its lanes' session waiting"
+                assert advisory_locks(cr, wait=5) == 0, "the lanes were freed, the lanes' session waits no more"
+                cr.execute("SELECT count(*) FROM res_partner WHERE external_ref = %s", [ref])
+                assert cr.fetchone()[0] == 0, "nothing of the call was kept"
+        finally:
+            with db.cursor() as cr:
+                cr.execute("DROP SEQUENCE crm_test_commit_lanes; DROP SEQUENCE crm_test_commit_watch")
     start = time.monotonic()
     [answer] = admin.call("res.partner", "client_upsert", [{"external_ref": ref, "name": "Found"}])
     assert answer["created"] is True, answer

@@ -8,14 +8,14 @@ import datetime
 import hashlib
 import logging
 import math
-import select
+import secrets
+import selectors
 import sys
 import threading
 from typing import NamedTuple
 
 import psycopg2
 from psycopg2 import errorcodes, errors
-from psycopg2.extras import wait_select
 
 from odoo import Command, api, fields, models, sql_db
 from odoo.exceptions import UserError
@@ -45,8 +45,8 @@ LANE_MAX = 64
 # idle that long. A call running longer goes on without them (met by row locks and
 # Odoo's replays). Odoo's default limit_time_real is 120 s.
 LANE_HOLD_MAX = "180s"
-# The advisory lock (this key, the backend's pid) a call's transaction holds while it
-# holds its lanes: the lanes' session waits for it, then frees the lanes.
+# The advisory lock (this key, a random one of the call's) a call's transaction holds
+# while it holds its lanes: the lanes' session waits for it, then frees the lanes.
 LANE_TRANSACTION_KEY = int.from_bytes(
     hashlib.blake2b(b"transaction", digest_size=4, person=b"crm_upsert").digest(), "big", signed=True
 )
@@ -121,55 +121,73 @@ class UpsertRecordError(Exception):
     """A record of the call cannot be upserted; the message says why."""
 
 
+def _wait(conn, until_sent=False):
+    """Wait until the asynchronous connection ``conn`` is ready (its statement done or,
+    ``until_sent``, sent whole). A selector, not psycopg2's wait_select: select() refuses
+    descriptors above 1023, which a busy threaded server has."""
+    with selectors.DefaultSelector() as selector:
+        while (state := conn.poll()) != psycopg2.extensions.POLL_OK:
+            if until_sent and state == psycopg2.extensions.POLL_READ:
+                return
+            writing = state == psycopg2.extensions.POLL_WRITE
+            selector.register(conn, selectors.EVENT_WRITE if writing else selectors.EVENT_READ)
+            selector.select()
+            selector.unregister(conn)
+
+
 def _hold_lanes(cr, keys):
     """The lanes ``keys`` taken on a connection of their own (None when no connection is
-    left), then ``cr``'s transaction started again with a lock of its own, which that
-    connection's last statement, left running, waits for before freeing the lanes (see
-    ResPartner._client_upsert_take_lanes)."""
+    left), then ``cr``'s transaction started again with a lock of its own (a random key
+    of this call's), which that connection's last statement, left running, waits for
+    before freeing the lanes (see ResPartner._client_upsert_take_lanes)."""
     try:
         # Asynchronous (and so autocommit: no transaction left open while the session
         # locks are held), to leave its last statement running on the server.
         lanes = psycopg2.connect(**sql_db.connection_info_for(cr.dbname)[1], async_=True)
-        wait_select(lanes)
+        _wait(lanes)
     except psycopg2.OperationalError as exc:
         _logger.warning("client_upsert: no connection for the lanes, the call goes without them: %s", exc)
         return None
     try:
         lane_cr = lanes.cursor()
-        settings = {"statement_timeout": LANE_WAIT}
-        if lanes.server_version >= 140000:
-            settings["idle_session_timeout"] = LANE_HOLD_MAX  # a session nobody closed
-        for name, value in settings.items():
+
+        def set_config(name, value):
             lane_cr.execute("SELECT set_config(%s, %s, false)", [name, value])
-            wait_select(lanes)
-        lane_cr.execute(
-            "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
-            [sorted(keys)],
-        )
-        wait_select(lanes)
+            _wait(lanes)
+
+        set_config("statement_timeout", LANE_WAIT)
+        if lanes.server_version >= 140000:
+            set_config("idle_session_timeout", LANE_HOLD_MAX)  # a session nobody closed
+        try:
+            lane_cr.execute(
+                "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
+                [sorted(keys)],
+            )
+            _wait(lanes)
+        except (errors.QueryCanceled, errors.DeadlockDetected) as exc:
+            raise ConcurrentUpsert("The references are being upserted by another call.") from exc
+        # The watch of this transaction: no time limit of the session's but LANE_HOLD_MAX.
+        set_config("statement_timeout", "0")
+        set_config("lock_timeout", LANE_HOLD_MAX)
+        if lanes.server_version >= 170000:
+            set_config("transaction_timeout", "0")
         cr.rollback()  # nothing written, nothing pending: a snapshot taken now
-        cr.execute("SELECT pg_backend_pid() FROM pg_advisory_xact_lock(%s, pg_backend_pid())", [LANE_TRANSACTION_KEY])
-        [transaction] = cr.fetchone()
-        # Ends when this transaction does (or after LANE_HOLD_MAX), then frees the lanes.
-        # (Statements of our own: integers only.)
+        token = secrets.randbelow(2**32) - 2**31  # this call's, never another's
+        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LANE_TRANSACTION_KEY, token])
+        # Ends when this transaction does (or after LANE_HOLD_MAX, or when cancelled),
+        # then frees the lanes. (Statements of our own: integers only.)
         lane_cr.execute(
-            f"""SET statement_timeout = 0;
-                SET lock_timeout = '{int(LANE_HOLD_MAX.removesuffix("s"))}s';
-                DO $lanes$
+            f"""DO $lanes$
                 BEGIN
                     BEGIN
-                        PERFORM pg_advisory_lock({int(LANE_TRANSACTION_KEY)}, {int(transaction)});
-                    EXCEPTION WHEN lock_not_available THEN
+                        PERFORM pg_advisory_lock({int(LANE_TRANSACTION_KEY)}, {int(token)});
+                    EXCEPTION WHEN lock_not_available OR query_canceled THEN
                         NULL;  -- a call running longer goes on without its lanes
                     END;
                     PERFORM pg_advisory_unlock_all();
                 END $lanes$"""
         )
-        while lanes.poll() == psycopg2.extensions.POLL_WRITE:  # sent whole, not waited for
-            select.select([], [lanes], [], 1)
-    except (errors.QueryCanceled, errors.DeadlockDetected) as exc:
-        lanes.close()
-        raise ConcurrentUpsert("The references are being upserted by another call.") from exc
+        _wait(lanes, until_sent=True)
     except BaseException:
         lanes.close()
         raise
@@ -444,7 +462,7 @@ class ResPartner(models.Model):
         connection of its own until this transaction commits or rolls back, taken in one
         order. The transaction then starts again (its snapshot, taken when the request
         began, may predate what the calls it waited for committed) and takes a lock of
-        its own (LANE_TRANSACTION_KEY, its backend's pid), which the lanes' session waits
+        its own (LANE_TRANSACTION_KEY, a random key), which the lanes' session waits
         for before freeing the lanes: PostgreSQL frees them when the transaction ends,
         however it ends, even when no code of Odoo's or ours runs then (a connection lost
         at the commit). The commit and rollback hooks close the lanes' connection.
