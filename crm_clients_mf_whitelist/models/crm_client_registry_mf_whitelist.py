@@ -1,6 +1,6 @@
 import logging
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.addons.crm_clients.tools import polish_ids
 from odoo.exceptions import UserError
 
@@ -61,7 +61,7 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
             nip = polish_ids.normalize_nip(nip or "")
         except polish_ids.InvalidIdentifier as exc:
             raise UserError(self.env["res.partner"]._client_invalid_id_message("NIP", exc)) from exc
-        today = fields.Date.context_today(self)
+        today = whitelist.polish_today()
 
         def ask(client):
             # Answers fetched a moment ago for a whole selection, 30 NIPs per request.
@@ -79,7 +79,7 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
         partner at a time; the answers wait in this transaction for :meth:`_whitelist_subject`.
         A failure here only leaves the partners to be asked one by one (and fail clearly)."""
         self._registry_check_access()
-        today = fields.Date.context_today(self)
+        today = whitelist.polish_today()
         client = self._registry_new_client()
         store = self.env.cr.cache.setdefault(PREFETCH, {})
         nips = sorted(set(nips) - {nip for nip, day in store if day == today})
@@ -158,7 +158,7 @@ class CrmClientRegistryMfWhitelist(models.AbstractModel):
         failure leaves the pairs it did not reach in ``problems``, never "not on the list"."""
         self._registry_check_access()
         pairs = self._whitelist_pairs(pairs)
-        day = min(day, fields.Date.context_today(self))  # the registers answer for past days only
+        day = min(day, whitelist.polish_today())  # the registers answer for past days only
         Check = self.env["crm.client.whitelist.check"].sudo()  # sudo: proofs are written by the checks only
         known = self._whitelist_known(pairs, day)
         checks, problems, create = {}, {}, []

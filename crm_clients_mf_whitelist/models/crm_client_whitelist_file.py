@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import flatfile
+from ..tools.whitelist import polish_today
 
 _logger = logging.getLogger(__name__)
 
@@ -59,12 +60,12 @@ class CrmClientWhitelistFile(models.Model):
 
     @api.model
     def _whitelist_load(self, day=None):
-        """Download and load the flat file of ``day`` (today by default) unless loaded
+        """Download and load the flat file of ``day`` (today in Poland by default) unless loaded
         already; older files than ``crm_clients_mf_whitelist.flat_file_days`` are removed.
         Raises a ``UserError`` saying what went wrong; nothing is kept then."""
         if not (self.env.su or self.env.user.has_group("crm_clients.group_client_manager")):
             raise AccessError(self.env._("Only client administrators load the VAT white list's flat file."))
-        day = day or fields.Date.context_today(self)
+        day = day or polish_today()
         loaded = self.sudo().search([("date", "=", day)])
         if loaded:
             return loaded

@@ -3,7 +3,6 @@ import io
 from datetime import date
 from datetime import timedelta
 
-from odoo import fields
 from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -12,6 +11,7 @@ from ..tools import flatfile
 from .test_whitelist import DATA
 from .test_whitelist import ORLEN_NIP
 from .test_whitelist import whitelist_api
+from .test_whitelist import zone_on_another_day
 from .whitelist_standin import subject
 
 LISTED = "06160011271843983820000034"  # one of ORLEN's 236 accounts
@@ -40,7 +40,7 @@ class FlatFileCase(TransactionCase):
         cls.params.set_param("crm_clients_mf_whitelist.flat_file_url", f"{cls.api.base_url}/pliki/{{date}}.7z")
         cls.provider = cls.env["crm.client.registry.mf_whitelist"]
         cls.Files = cls.env["crm.client.whitelist.file"]
-        cls.today = fields.Date.context_today(cls.provider)
+        cls.today = cls.api.day()  # the Ministry's (Poland's) today
 
     def setUp(self):
         super().setUp()
@@ -57,6 +57,8 @@ class FlatFileCase(TransactionCase):
 class TestFlatFile(FlatFileCase):
     def test_loaded_by_the_scheduled_action_then_payments_are_checked_offline(self):
         cron = self.env.ref("crm_clients_mf_whitelist.ir_cron_whitelist_flat_file")
+        # Poland's file (published at Polish midnight), whatever the cron user's time zone.
+        cron.user_id.tz = zone_on_another_day(self.today)
         self.Files.with_user(cron.user_id)._cron_whitelist_load()
         loaded = self.Files.search([("date", "=", self.today)])
         self.assertEqual(loaded.transformations, 5000)

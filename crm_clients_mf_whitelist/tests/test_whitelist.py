@@ -1,5 +1,7 @@
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from odoo import fields
 from odoo.addons.crm_clients.tests.common import serve_registry
@@ -13,6 +15,14 @@ from .whitelist_standin import orlen_subject
 
 DATA = Path(__file__).parent / "data"
 ORLEN_NIP = "7740001454"
+
+
+def zone_on_another_day(day):
+    """A time zone whose date is not ``day`` (Poland's today) at this moment: 13 hours
+    ahead of Warsaw (Kiritimati) or 12 behind (Pago Pago), one of them always is."""
+    return next(
+        zone for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago") if datetime.now(ZoneInfo(zone)).date() != day
+    )
 
 
 def whitelist_api(**options):
@@ -63,9 +73,19 @@ class TestWhitelist(WhitelistCase):
         self.assertIn("06 1600 1127 1843 9838 2000 0034", partner.mf_accounts_display)
         self.assertIn("mf_accounts", result["changed"])
         self.assertIn("236 entries", partner.message_ids[0].body)
-        self.assertEqual(self.api.requests[-1][2]["date"], str(fields.Date.context_today(partner)), "asked for today")
+        self.assertEqual(self.api.requests[-1][2]["date"], str(self.api.day()), "asked for (Polish) today")
         self.assertTrue(partner._mf_account_listed("PL 06 1600 1127 1843 9838 2000 0034"))
         self.assertFalse(partner._mf_account_listed("16160011271234567890123456"))
+
+    def test_the_ministry_is_asked_for_today_in_poland_whatever_the_users_time_zone(self):
+        """The Ministry's day is Poland's: it refuses a later date (WL-103) and an earlier
+        one is another day's answer. A user on another day than Warsaw asks for Poland's."""
+        poland = self.api.day()
+        partner = self.partner(ORLEN_NIP).with_context(tz=zone_on_another_day(poland))
+        self.assertNotEqual(fields.Date.context_today(partner), poland)
+        partner.registry_update("mf_whitelist")
+        self.assertEqual(self.api.requests[-1][2]["date"], str(poland))
+        self.assertEqual(partner.mf_vat_status, "active")
 
     def test_not_on_the_list_and_errors_write_nothing(self):
         missing = self.partner("5252344078", name="Kept")

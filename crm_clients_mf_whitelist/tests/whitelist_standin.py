@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from odoo.addons.crm_clients.tests.http_standin import HttpStandin
 
@@ -130,7 +131,8 @@ class WhitelistStandin(HttpStandin):
         return self
 
     def day(self):
-        return self.today or date.today()
+        # The Ministry's day is Poland's (an hour or two ahead of UTC).
+        return self.today or datetime.now(ZoneInfo("Europe/Warsaw")).date()
 
     # ---- HTTP ----
 

@@ -9,7 +9,9 @@ identifiers and 5,000 checks); past the limit it answers HTTP 429 with WL-191, r
 as an error of kind ``limit``, never as a "not on the list"."""
 
 import re
-from datetime import date
+from datetime import datetime
+
+import pytz
 
 from odoo.addons.crm_clients.tools.json_registry import JsonClient
 from odoo.addons.crm_clients.tools.json_registry import RegistryError
@@ -17,6 +19,13 @@ from odoo.addons.crm_clients.tools.json_registry import RegistryError
 BASE_URL = "https://wl-api.mf.gov.pl"
 STATUSES = {"Czynny": "active", "Zwolniony": "exempt", "Niezarejestrowany": "unregistered"}
 MAX_NIPS = 30  # identifiers per search request (WL-130 beyond)
+POLAND = pytz.timezone("Europe/Warsaw")
+
+
+def polish_today():
+    """Today in Poland: the Ministry's day, whatever the user's or the server's time zone
+    (it publishes each day's flat file at Polish midnight, and refuses a later date)."""
+    return datetime.now(POLAND).date()
 
 
 class WhitelistError(RegistryError):
@@ -42,7 +51,7 @@ class Client(JsonClient):
 
     def _result(self, path, on_date):
         """The ``result`` object of a GET for a date; the Ministry's errors raised."""
-        response = self.get(path, params={"date": (on_date or date.today()).isoformat()})
+        response = self.get(path, params={"date": (on_date or polish_today()).isoformat()})
         try:
             data = response.json()
         except ValueError as exc:

@@ -24,7 +24,7 @@ def whitelist_warning(env, partner, bank, day=None):
     pair = whitelist_pair(env, partner, bank)
     if not pair:
         return False
-    day = day or fields.Date.context_today(partner)
+    day = day or whitelist.polish_today()
     commercial = partner.commercial_partner_id
     known = env["crm.client.registry.mf_whitelist"]._whitelist_known({pair}, day).get(pair)
     if known:

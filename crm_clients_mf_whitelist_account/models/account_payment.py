@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.crm_clients_mf_whitelist.tools.whitelist import polish_today
 from odoo.exceptions import AccessError
 
 from .account_move import whitelist_pair
@@ -64,7 +65,7 @@ class AccountPayment(models.Model):
         for payment in self.filtered(lambda p: p.payment_type == "outbound"):
             pair = whitelist_pair(self.env, payment.partner_id, payment.partner_bank_id)
             if pair:
-                by_day.setdefault(min(payment.date, fields.Date.context_today(payment)), []).append((payment, pair))
+                by_day.setdefault(min(payment.date, polish_today()), []).append((payment, pair))
         for day, planned in by_day.items():
             checks, missing = provider._whitelist_verify([pair for _p, pair in planned], day, use_api=use_api)
             for payment, pair in planned:

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.crm_clients_mf_whitelist.tools.whitelist import polish_today
 from odoo.tools import format_amount
 
 from .account_move import THRESHOLD_PLN
@@ -24,7 +25,7 @@ class AccountPaymentRegister(models.TransientModel):
             )
 
     def _mf_whitelist_day(self):
-        return min(self.payment_date or fields.Date.context_today(self), fields.Date.context_today(self))
+        return min(self.payment_date or polish_today(), polish_today())
 
     def _mf_whitelist_planned(self):
         """The outbound payments this wizard will create: ``[(partner, bank, amount in the

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.addons.crm_clients_mf_whitelist.tests.test_flat_file import EXEMPT_ACCOUNT
@@ -104,7 +104,7 @@ class TestWhitelistPaymentRun(AccountTestInvoicingCommon):
         cls.virtual_bank = Bank.create(
             {"acc_number": VIRTUAL_OTHER, "partner_id": cls.virtual.id, "allow_out_payment": True}
         )
-        cls.today = fields.Date.context_today(cls.orlen)
+        cls.today = cls.api.day()  # the Ministry's (Poland's) today
 
     def setUp(self):
         super().setUp()
