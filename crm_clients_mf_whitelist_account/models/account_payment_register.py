@@ -25,7 +25,8 @@ class AccountPaymentRegister(models.TransientModel):
             )
 
     def _mf_whitelist_day(self):
-        return min(self.payment_date or polish_today(), polish_today())
+        today = polish_today()  # the Ministry answers for past days only
+        return min(self.payment_date or today, today)
 
     def _mf_whitelist_planned(self):
         """The outbound payments this wizard will create: ``[(partner, bank, amount in the
