@@ -1,6 +1,12 @@
+from datetime import UTC
+from datetime import datetime
+from datetime import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from odoo import Command
+from freezegun import freeze_time
+
+from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.crm_clients.tests.common import serve_registry
 from odoo.addons.crm_clients_mf_whitelist.tests.test_flat_file import EXEMPT_ACCOUNT
@@ -243,3 +249,33 @@ class TestWhitelistPaymentRun(AccountTestInvoicingCommon):
         self.assertFalse(bill.mf_whitelist_warning, "the flat file says the account is listed")
         other = self.bill(self.orlen, self.orlen_other, 100)
         self.assertIn(f"not on the VAT white list of Orlen on {self.today} (flat file of", other.mf_whitelist_warning)
+
+    def test_a_user_already_on_tomorrow_pays_against_polands_list_of_today(self):
+        """At 21:00 in Warsaw it is already the next day in Kiritimati. The Ministry has
+        no list for that day yet: the bill's warning, the payment run's check and the
+        payments' proofs of a user there are Poland's today's."""
+        self.env["crm.client.whitelist.file"].sudo()._whitelist_load()  # as the scheduled action
+        bills = self.run_bills()
+        evening = datetime.combine(self.today, time(21), ZoneInfo("Europe/Warsaw")).astimezone(UTC)
+        with freeze_time(evening.replace(tzinfo=None)):
+            env = self.env(context=dict(self.env.context, tz="Pacific/Kiritimati"))
+            self.assertEqual(fields.Date.context_today(env.user), self.today + timedelta(days=1))
+            other = bills.filtered(lambda bill: bill.partner_bank_id == self.orlen_other)[:1].with_env(env)
+            self.assertIn(
+                f"not on the VAT white list of Orlen on {self.today} (flat file of", other.mf_whitelist_warning
+            )
+            wizard = (
+                env["account.payment.register"]
+                .with_context(active_model="account.move", active_ids=bills.ids)
+                .create({"group_payment": False})
+            )
+            self.assertEqual(wizard.payment_date, self.today + timedelta(days=1), "the user's date, as in core")
+            self.assertFalse(wizard.mf_whitelist_unchecked, "checked against today's flat file")
+            self.assertIn(
+                f"2 payments go to accounts not on the VAT white list on {self.today}",
+                wizard.mf_whitelist_batch_warning,
+            )
+            payments = wizard._create_payments()
+        self.assertEqual(set(payments.mapped("mf_whitelist_checked_for")), {self.today})
+        self.assertEqual(set(payments.mapped("mf_whitelist_source")), {"file"})
+        self.assertEqual(self.api_requests(), 0, "checked offline: no request for a day not published yet")
