@@ -757,6 +757,62 @@ def test_a_call_that_loses_its_connection_at_the_commit_frees_its_lanes(live_odo
     assert time.monotonic() - start < 5, "the next call did not wait"
 
 
+def lanes_held(database):
+    """How many lanes (advisory locks of a bigint key) are held on ``database``."""
+    with psycopg2.connect(dbname=database) as db, db.cursor() as cr:
+        cr.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted AND d.datname = %s",
+            [database],
+        )
+        return cr.fetchone()[0]
+
+
+def test_a_call_holding_its_lanes_past_the_hold_goes_on_without_them(live_odoo, admin):
+    """A call holds its lanes crm_clients.upsert_lane_hold seconds at most (180 by
+    default, 2 here). A call still running then gives them up and goes on; the next call
+    of the same reference takes the lane at once, then meets the first one's row lock and
+    Odoo's replay, as without lanes: one client, both calls answered, the last one's
+    name kept."""
+    ref = "LANE-HOLD"
+    [created] = admin.call("res.partner", "client_upsert", [{"external_ref": ref, "name": "Before"}])
+    slow = "IF NEW.name = 'Slow' THEN PERFORM pg_sleep(8); END IF;"
+    admin.call("ir.config_parameter", "set_param", "crm_clients.upsert_lane_hold", "2")
+    try:
+        with partner_trigger(live_odoo.db, "crm_test_slow", slow):
+            offset = len(live_odoo.log_text())
+            first, first_answers = in_thread(
+                live_odoo.login("admin", "admin").call,
+                "res.partner",
+                "client_upsert",
+                [{"external_ref": ref, "name": "Slow"}],
+            )
+            deadline = time.monotonic() + 5
+            while not lanes_held(live_odoo.db) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert lanes_held(live_odoo.db) == 1, "the slow call holds its lane"
+            start = time.monotonic()
+            while lanes_held(live_odoo.db) and time.monotonic() < start + 10:
+                time.sleep(0.05)
+            given_up = time.monotonic() - start
+            assert (
+                given_up < 4 and first.is_alive()
+            ), f"the lane given up after the hold ({given_up:.1f} s), the call still running"
+            [second] = admin.call("res.partner", "client_upsert", [{"external_ref": ref, "name": "After"}])
+            first.join(60)
+        log = live_odoo.log_text()[offset:]
+    finally:
+        admin.call("ir.config_parameter", "set_param", "crm_clients.upsert_lane_hold", False)
+    assert first_answers == [{"external_ref": ref, "id": created["id"], "created": False}], first_answers
+    assert second == {"external_ref": ref, "id": created["id"], "created": False}, second
+    assert "SERIALIZATION_FAILURE" in log, "the second call met the first one's row lock and was replayed"
+    assert admin.call("res.partner", "search_read", [("external_ref", "=", ref)], ["name"]) == [
+        {"id": created["id"], "name": "After"}
+    ], "one client, the last call's name"
+    with psycopg2.connect(dbname=live_odoo.db) as db, db.cursor() as cr:
+        assert advisory_locks(cr) == 0, "nothing left held"
+
+
 def test_a_call_goes_on_without_lanes_when_no_connection_is_left(live_odoo, admin):
     """PostgreSQL refuses the connection that holds a call's lanes (here: the database
     takes no new connection; the server's pool has its own): the call goes on without
@@ -782,13 +838,19 @@ def test_a_call_goes_on_without_lanes_when_no_connection_is_left(live_odoo, admi
 
 def test_a_wrong_lanes_setting_reads_as_on(admin):
     """crm_clients.upsert_lanes holding something that is not a yes or a no never breaks
-    upserts (it reads as on): over XML-RPC, where the lanes are taken."""
+    upserts (it reads as on), nor does crm_clients.upsert_lane_hold holding something
+    that is not a number of seconds from 1 to 86400: over XML-RPC, where the lanes are
+    taken."""
     admin.call("ir.config_parameter", "set_param", "crm_clients.upsert_lanes", "maybe")
     try:
-        [result] = admin.call("res.partner", "client_upsert", [{"external_ref": "LANES-SETTING", "name": "Lanes"}])
-        assert result["created"] is True, result
+        for n, hold in enumerate(("soon", "0", "-5", "1e3", "90000")):
+            admin.call("ir.config_parameter", "set_param", "crm_clients.upsert_lane_hold", hold)
+            records = [{"external_ref": f"LANES-SETTING-{n}", "name": "Lanes"}]
+            [result] = admin.call("res.partner", "client_upsert", records)
+            assert result["created"] is True, (hold, result)
     finally:
         admin.call("ir.config_parameter", "set_param", "crm_clients.upsert_lanes", False)
+        admin.call("ir.config_parameter", "set_param", "crm_clients.upsert_lane_hold", False)
 
 
 def test_rows_limit_over_xmlrpc(admin):

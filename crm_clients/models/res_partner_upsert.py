@@ -40,11 +40,13 @@ MAX_REF_LENGTH = 255
 # max_locks_per_transaction, 64 by default, per connection).
 LANE_WAIT = "10s"
 LANE_MAX = 64
-# The longest a call holds its lanes: the lanes' session stops waiting for the call's
+# The longest a call holds its lanes, in seconds (system parameter
+# crm_clients.upsert_lane_hold): the lanes' session stops waiting for the call's
 # transaction to end after that long, and PostgreSQL ends the session when it has been
 # idle that long. A call running longer goes on without them (met by row locks and
 # Odoo's replays). Odoo's default limit_time_real is 120 s.
-LANE_HOLD_MAX = "180s"
+LANE_HOLD_MAX = 180
+LANE_HOLD_LIMITS = (1, 86400)
 # The advisory lock (this key, a random one of the call's) a call's transaction holds
 # while it holds its lanes: the lanes' session waits for it, then frees the lanes.
 LANE_TRANSACTION_KEY = int.from_bytes(
@@ -135,11 +137,12 @@ def _wait(conn, until_sent=False):
             selector.unregister(conn)
 
 
-def _hold_lanes(cr, keys):
+def _hold_lanes(cr, keys, hold=LANE_HOLD_MAX):
     """The lanes ``keys`` taken on a connection of their own (None when no connection is
     left), then ``cr``'s transaction started again with a lock of its own (a random key
     of this call's), which that connection's last statement, left running, waits for
-    before freeing the lanes (see ResPartner._client_upsert_take_lanes)."""
+    (``hold`` seconds at most) before freeing the lanes (see
+    ResPartner._client_upsert_take_lanes)."""
     try:
         # Asynchronous (and so autocommit: no transaction left open while the session
         # locks are held), to leave its last statement running on the server.
@@ -157,7 +160,9 @@ def _hold_lanes(cr, keys):
 
         set_config("statement_timeout", LANE_WAIT)
         if lanes.server_version >= 140000:
-            set_config("idle_session_timeout", LANE_HOLD_MAX)  # a session nobody closed
+            # A session nobody closed (never shorter than the default: a short hold must
+            # not end the session between two of these statements).
+            set_config("idle_session_timeout", f"{max(hold, LANE_HOLD_MAX)}s")
         try:
             lane_cr.execute(
                 "SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
@@ -166,15 +171,15 @@ def _hold_lanes(cr, keys):
             _wait(lanes)
         except (errors.QueryCanceled, errors.DeadlockDetected) as exc:
             raise ConcurrentUpsert("The references are being upserted by another call.") from exc
-        # The watch of this transaction: no time limit of the session's but LANE_HOLD_MAX.
+        # The watch of this transaction: no time limit of the session's but the hold.
         set_config("statement_timeout", "0")
-        set_config("lock_timeout", LANE_HOLD_MAX)
+        set_config("lock_timeout", f"{hold}s")
         if lanes.server_version >= 170000:
             set_config("transaction_timeout", "0")
         cr.rollback()  # nothing written, nothing pending: a snapshot taken now
         token = secrets.randbelow(2**32) - 2**31  # this call's, never another's
         cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LANE_TRANSACTION_KEY, token])
-        # Ends when this transaction does (or after LANE_HOLD_MAX, or when cancelled),
+        # Ends when this transaction does (or after the hold, or when cancelled),
         # then frees the lanes. (Statements of our own: integers only.)
         lane_cr.execute(
             f"""DO $lanes$
@@ -192,6 +197,17 @@ def _hold_lanes(cr, keys):
         lanes.close()
         raise
     return lanes
+
+
+def _lane_hold(setting):
+    """The seconds a call may hold its lanes (system parameter crm_clients.upsert_lane_hold):
+    a whole number from 1 to 86400, else LANE_HOLD_MAX."""
+    try:
+        hold = int(str(setting).strip())
+    except ValueError:
+        return LANE_HOLD_MAX
+    low, high = LANE_HOLD_LIMITS
+    return hold if low <= hold <= high else LANE_HOLD_MAX
 
 
 class _Prepared(NamedTuple):
@@ -465,7 +481,9 @@ class ResPartner(models.Model):
         its own (LANE_TRANSACTION_KEY, a random key), which the lanes' session waits
         for before freeing the lanes: PostgreSQL frees them when the transaction ends,
         however it ends, even when no code of Odoo's or ours runs then (a connection lost
-        at the commit). The commit and rollback hooks close the lanes' connection.
+        at the commit). The commit and rollback hooks close the lanes' connection. A call
+        holds them for crm_clients.upsert_lane_hold seconds at most (LANE_HOLD_MAX by
+        default), then goes on without them.
 
         No lane is taken (the call is met by row locks and Odoo's replays, as without
         lanes) by a call of more than LANE_MAX references (a session holds few locks, and
@@ -480,7 +498,8 @@ class ResPartner(models.Model):
             return
         self.check_access("create")  # no lane for a caller who may not upsert
         self.check_access("write")
-        if not str2bool(self.env["ir.config_parameter"].sudo().get_param("crm_clients.upsert_lanes") or "1", True):
+        params = self.env["ir.config_parameter"].sudo()
+        if not str2bool(params.get_param("crm_clients.upsert_lanes") or "1", True):
             return
         keys = self._client_upsert_lane_keys(records)
         if not keys or len(keys) > LANE_MAX:
@@ -491,7 +510,7 @@ class ResPartner(models.Model):
         hooks = (cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)
         if not cr.fetchone()[0] or any(hook._funcs or hook.data for hook in hooks):
             return
-        lanes = _hold_lanes(cr, keys)
+        lanes = _hold_lanes(cr, keys, _lane_hold(params.get_param("crm_clients.upsert_lane_hold")))
         if lanes is None:
             return
 
