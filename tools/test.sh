@@ -36,12 +36,17 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log "$LOGS"/*.xml
 S=$ODOO_SRC
 
-install_db() {  # name, modules, log
-    dropdb --if-exists --force "$1" >/dev/null 2>&1
-    if ! odoo_bin -d "$1" -i "$2" --stop-after-init --log-level=warn >"$3" 2>&1 \
-            || grep -qE " (ERROR|CRITICAL) " "$3"; then
-        echo "Installing $2 in $1 failed:"
-        tail -n 60 "$3"
+install_db() {  # name, modules, log[, database to start from (a copy of it), odoo-bin arguments...]
+    local db=$1 modules=$2 log=$3 template=${4:-}
+    shift $(($# < 4 ? $# : 4))
+    dropdb --if-exists --force "$db" >/dev/null 2>&1
+    if [ -n "$template" ]; then
+        createdb -T "$template" "$db" || exit 1
+    fi
+    if ! odoo_bin -d "$db" "$@" -i "$modules" --stop-after-init --log-level=warn >"$log" 2>&1 \
+            || grep -qE " (ERROR|CRITICAL) " "$log"; then
+        echo "Installing $modules in $db failed:"
+        tail -n 60 "$log"
         echo "0 passed, 1 failed"
         exit 1
     fi
@@ -54,26 +59,14 @@ install_db "$DB" "$ADDONS,base_vat,account,sale" "$LOGS/install-full.log"
 dropdb --if-exists --force "$DB_E2E" >/dev/null 2>&1
 createdb -T "$DB" "$DB_E2E" || exit 1
 echo "== Installing account_peppol (and so crm_clients_peppol_account) in $DB_PEPPOL"
-dropdb --if-exists --force "$DB_PEPPOL" >/dev/null 2>&1
-createdb -T "$DB" "$DB_PEPPOL" || exit 1
-if ! odoo_bin -d "$DB_PEPPOL" -i account_peppol --stop-after-init --log-level=warn >"$LOGS/install-peppol.log" 2>&1 \
-        || grep -qE " (ERROR|CRITICAL) " "$LOGS/install-peppol.log"; then
-    echo "Installing account_peppol in $DB_PEPPOL failed:"; tail -n 60 "$LOGS/install-peppol.log"
-    echo "0 passed, 1 failed"; exit 1
-fi
+install_db "$DB_PEPPOL" account_peppol "$LOGS/install-peppol.log" "$DB"
 echo "== Installing crm_clients with $OTHER_MODULES in $DB_MODULES"
 install_db "$DB_MODULES" "crm_clients,$OTHER_MODULES" "$LOGS/install-modules.log"
 # An integrator's addon overriding client_upsert (tests/addons, for the tests only).
 DB_OVERRIDE="${DB}_override"
 echo "== Installing crm_clients_test_upsert_override (tests/addons) in $DB_OVERRIDE"
-dropdb --if-exists --force "$DB_OVERRIDE" >/dev/null 2>&1
-createdb -T "$DB_CORE" "$DB_OVERRIDE" || exit 1
-if ! odoo_bin -d "$DB_OVERRIDE" --addons-path="$ODOO_SRC/addons,$PWD,$PWD/tests/addons" \
-        -i crm_clients_test_upsert_override --stop-after-init --log-level=warn >"$LOGS/install-override.log" 2>&1 \
-        || grep -qE " (ERROR|CRITICAL) " "$LOGS/install-override.log"; then
-    echo "Installing crm_clients_test_upsert_override in $DB_OVERRIDE failed:"; tail -n 60 "$LOGS/install-override.log"
-    echo "0 passed, 1 failed"; exit 1
-fi
+install_db "$DB_OVERRIDE" crm_clients_test_upsert_override "$LOGS/install-override.log" "$DB_CORE" \
+    --addons-path="$ODOO_SRC/addons,$PWD,$PWD/tests/addons"
 export CRM_TEST_DB=$DB CRM_E2E_DB=$DB_E2E CRM_OVERRIDE_DB=$DB_OVERRIDE
 
 # Odoo's runner on one database: the post_install tests selected by the tags, on a free
