@@ -6,7 +6,7 @@ the web client or an integrator calls it: a warm-up pass, then the median of ``R
 calls, each on another client (spread over the whole table). Plain Odoo's figure is
 measured in the same database, on core's own fields and methods:
 
-- searches (``search``, limit 80) by name, email, phone, each Polish ID typed with
+- searches (``search``, limit 80) by name (without its legal form), email, phone, each Polish ID typed with
   formatting, client number and external reference; plain: ``ref =`` (core's indexed
   internal reference);
 - the Clients kanban's first load: ``web_read_group`` by status with the column counts,
@@ -29,6 +29,7 @@ The results go to .local/bench_scale/<size>.json for report.py; the copy is drop
 """
 
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -54,6 +55,8 @@ from templates import template_name  # noqa: E402
 
 RESULTS = ROOT / ".local" / "bench_scale"
 RUNS = 9
+# A company name's legal form, left out of the search by name (as users type names).
+LEGAL_FORM = re.compile(r"\s+(Sp\. z o\.o\.|S\.A\.|Sp\. k\.|Sp\. j\.)$")
 BATCH, UPSERT_ROWS = 500, 10_000
 MERGE_SOURCES, MERGE_RUNS = 20, 3
 CLIENTS = [("is_client", "=", True)]
@@ -189,7 +192,8 @@ def searches(call, db, companies, persons):
         return call("res.partner", "search", domain, limit=80)
 
     def name_words(name):
-        return " ".join(name.split()[:2])
+        """The name as a user types it: without its legal form."""
+        return LEGAL_FORM.sub("", name)
 
     domains = {
         "name": lambda c: [("name", "ilike", name_words(c[1]))],

@@ -7,8 +7,8 @@ them, then given everything crm_clients gives a client:
 2. a copy of it gets ``size * 5 / 3`` partners by SQL (tests/install/existing_partners.py:
    one in five a company, two in five its contact persons, two in five individuals; emails
    and phones typed as people type them, Polish NIPs in four formats, some invalid),
-   varied names (pseudo words; one company in a thousand named like its neighbour) and
-   plain Odoo's internal reference (``ref``) on every top-level partner;
+   names made like Polish ones (see _vary; one company in a thousand named like its
+   neighbour) and plain Odoo's internal reference (``ref``) on every top-level partner;
 3. ``crm_clients`` is installed into it: its install hook gives every existing partner
    what a create gives it today (email and phone lines, the mirrored primary email and
    phone, normalized tax IDs, a client number, the default status, the Data Quality
@@ -183,18 +183,91 @@ def build(size):
     say(f"{name}: built in {time.perf_counter() - started:.0f} s")
 
 
-# Pseudo words: varied names, as trigram and duplicate searches meet them in real data.
-_WORD = "initcap(substr(md5(({k})::text), {start}, {length}))"
+# Names made the way Polish ones are, chosen by hashing each partner's id: words whose
+# trigrams real names share ("bud", "pol", "ski"), a few very common surnames and first
+# names over a long tail (most people's full name is rare, "Anna Nowak" is not), and
+# company names built like real ones ("Transpol Nowak Sp. z o.o.", "Usługi Budowlane
+# Jan Wójcik", "Eko-Budmex Opole Sp. j.", "Hurtownia Budmex Kraków S.A.").
+_FIRST_NAMES = {
+    "f": "Anna Maria Katarzyna Małgorzata Agnieszka Barbara Ewa Krystyna Elżbieta Magdalena Joanna Zofia "
+    "Monika Teresa Danuta Natalia Aleksandra Karolina Marta Beata Dorota Halina Jadwiga Justyna Paulina",
+    "m": "Piotr Krzysztof Andrzej Tomasz Paweł Jan Michał Marcin Stanisław Jakub Adam Marek Łukasz Grzegorz "
+    "Mateusz Wojciech Mariusz Dariusz Zbigniew Jerzy Maciej Rafał Kamil Robert Józef",
+}
+# The most common surnames (masculine form), a quarter of the people.
+_COMMON_SURNAMES = (
+    "Nowak Kowalski Wiśniewski Wójcik Kowalczyk Kamiński Lewandowski Zieliński Szymański Woźniak Dąbrowski "
+    "Kozłowski Jankowski Mazur Wojciechowski Kwiatkowski Krawczyk Kaczmarek Piotrowski Grabowski Zając "
+    "Pawłowski Michalski Król Wieczorek Jabłoński Wróbel Nowakowski Majewski Olszewski Stępień Malinowski "
+    "Jaworski Adamczyk Dudek Nowicki Pawlak Górski Witkowski Walczak Sikora Baran Rutkowski Michalak Szewczyk "
+    "Ostrowski Tomaszewski Pietrzak Zalewski Wróblewski"
+)
+# The long tail: a stem and an ending (9,000 surnames).
+_SURNAME_HEADS = "Ko Wa Ma Za Gro Kra Szy Cho Ja Pa Le Mi Ro Ba Dą Wo Ku Ze Bo Ga Ha Li Ne Pi Ra Sa Ta Wi Zi Du"
+_SURNAME_MIDDLES = "wal rek lin bor now sik dzi tar mur pie gór las lew kow mar ban cer dor fil gaj hof jur kul mik zur"
+_SURNAME_ENDINGS = "ski cki ak ek czyk ewicz owski iak uk ny ała ik"
+_STEMS = (
+    "Agro Auto Bud Eko Elektro Energo Euro Farm Gaz Geo Hydro Inter Kom Lux Med Metal Moto Pol Prod Profi Stal "
+    "Tech Tele Termo Trans Drew Chem Rol Meb Opto Plast Pap Tex Sped Info Net Dom Ogród Mleko Pro"
+)
+_SUFFIXES = "mex pol bud tech tex med trans serwis sped plast stal hurt net dom rem instal car max pak land"
+_TRADES = (
+    "Usługi Budowlane|Transport|Handel|Serwis|Hurtownia|Consulting|Logistyka|Instalacje|Przedsiębiorstwo Handlowe|"
+    "Zakład Produkcyjny|Biuro Rachunkowe|Kancelaria|Studio|Piekarnia|Apteka|Warsztat Samochodowy|Produkcja|Systemy|"
+    "Technologie|Projekt|Usługi Remontowe|Doradztwo|Przychodnia|Sklep|Drukarnia"
+)
+_CITIES = (
+    "Warszawa Kraków Łódź Wrocław Poznań Gdańsk Szczecin Bydgoszcz Lublin Białystok Katowice Gdynia Częstochowa "
+    "Radom Toruń Kielce Rzeszów Gliwice Zabrze Olsztyn Opole Płock Elbląg Tarnów Sopot"
+)
+
+
+def _words(text, sep=None):
+    """A PostgreSQL array literal of these words."""
+    words = text.split(sep)
+    return "ARRAY[" + ", ".join("'" + word.replace("'", "''") + "'" for word in words) + "]"
+
+
+def _pick(words, key, salt, sep=None):
+    """SQL: one of ``words``, chosen by hashing ``key`` with ``salt``."""
+    array = _words(words, sep)
+    return f"({array})[1 + abs(hashtext(({key})::text || '{salt}')) % {len(words.split(sep))}]"
+
+
+def _surname(key, feminine):
+    """SQL: a surname (a common one for a quarter of the people, else one of the long
+    tail), feminine (-ska, -cka, -na) when ``feminine`` (SQL) is true."""
+    tail = " || ".join(
+        _pick(words, key, salt)
+        for words, salt in ((_SURNAME_HEADS, "h"), (_SURNAME_MIDDLES, "m"), (_SURNAME_ENDINGS, "e"))
+    )
+    masculine = f"CASE WHEN abs(hashtext(({key})::text || 'c')) % 4 = 0 THEN {_pick(_COMMON_SURNAMES, key, 's')} ELSE {tail} END"
+    return f"regexp_replace({masculine}, CASE WHEN {feminine} THEN '(sk|ck|n)i$' ELSE '^$' END, '\\1a')"
 
 
 def _vary(cr, first, last):
-    """Names varied like real ones (before the install, which copies them everywhere), and
-    plain Odoo's internal reference on every top-level partner."""
+    """Names like real ones (before the install, which copies them everywhere), and plain
+    Odoo's internal reference on every top-level partner. One company in a thousand is
+    named like its neighbour (a duplicate to find)."""
     key = f"CASE WHEN (id - {first}) % 1000 = 500 THEN id - 5 ELSE id END"
-    company = f"{_WORD.format(k=key, start=1, length=8)} || ' ' || {_WORD.format(k=key, start=9, length=6)}"
-    company += " || CASE WHEN id % 3 = 0 THEN ' S.A.' ELSE ' Sp. z o.o.' END"
-    first_names = "(ARRAY['Anna', 'Jan', 'Maria', 'Piotr', 'Katarzyna', 'Tomasz', 'Agnieszka', 'Marek', 'Ewa', 'Paweł', 'Magdalena', 'Michał'])"
-    person = f"{first_names}[1 + id % 12] || ' ' || {_WORD.format(k='id', start=3, length=9)}"
+    brand = f"{_pick(_STEMS, key, 'b')} || {_pick(_SUFFIXES, key, 'x')}"
+    owner_feminine = f"abs(hashtext(({key})::text || 'g')) % 2 = 0"
+    owner = (
+        f"CASE WHEN {owner_feminine} THEN {_pick(_FIRST_NAMES['f'], key, 'o')} ELSE {_pick(_FIRST_NAMES['m'], key, 'o')} END"
+        f" || ' ' || {_surname(key, owner_feminine)}"
+    )
+    form = f"({_words('Sp. z o.o.|Sp. z o.o.|Sp. z o.o.|S.A.|Sp. k.|Sp. j.', '|')})[1 + abs(hashtext(({key})::text || 'f')) % 6]"
+    trade = _pick(_TRADES, key, "t", "|")
+    company = f"""CASE abs(hashtext(({key})::text || 'p')) % 4
+        WHEN 0 THEN {brand} || ' ' || {_surname(key, 'false')} || ' ' || {form}
+        WHEN 1 THEN {trade} || ' ' || {owner}
+        WHEN 2 THEN {_pick(_STEMS, key, 'a')} || '-' || {brand} || ' ' || {_pick(_CITIES, key, 'y')} || ' ' || {form}
+        ELSE {trade} || ' ' || {brand} || ' ' || {_pick(_CITIES, key, 'y')} || ' ' || {form} END"""
+    feminine = "abs(hashtext(id::text || 'g')) % 2 = 0"
+    person = (
+        f"CASE WHEN {feminine} THEN {_pick(_FIRST_NAMES['f'], 'id', 'n')} ELSE {_pick(_FIRST_NAMES['m'], 'id', 'n')} END"
+        f" || ' ' || {_surname('id', feminine)}"
+    )
     cr.execute(
         f"""
         UPDATE res_partner p
