@@ -13,6 +13,11 @@ from ..tools import polish_ids
 _ID_SEARCH_FIELDS = ("vat", "regon", "pesel", "krs")
 _CHANNEL_SEARCH_FIELDS = ("email", "phone", "mobile")
 _ID_SEARCH_OPERATORS = ("=", "ilike", "=ilike", "like", "=like")
+# Identifiers stored with one length: typed whole, a search for them as a part is a
+# search for that value, found through their btree index rather than the trigram one
+# (every KRS starts with zeros: the posting lists of "000" are those of every KRS).
+# Not REGON: a 9-digit REGON is the start of its local units' 14-digit ones.
+_ID_WHOLE_LENGTHS = {"pesel": 11, "krs": 10}
 # Core's columns given a trigram index (res_partner_<column>_crm_trgm, dropped at uninstall).
 _CORE_TRIGRAM_COLUMNS = ("name", "email")
 # Core's phone columns: searched through phone_validation's trigram index on the number
@@ -39,10 +44,11 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Polish identifiers (NIP lives in vat)
-    # Searched through trigram indexes created in init() (partial: most partners have none).
+    # Searched through trigram indexes created in init() (partial: most partners have none);
+    # a PESEL or KRS typed whole through its btree index (see _ID_WHOLE_LENGTHS).
     regon = fields.Char(string="REGON", tracking=True, help="9 or 14 digits")
-    pesel = fields.Char(string="PESEL", tracking=True, help="11 digits, persons only")
-    krs = fields.Char(string="KRS", tracking=True, help="10 digits")
+    pesel = fields.Char(string="PESEL", tracking=True, help="11 digits, persons only", index="btree_not_null")
+    krs = fields.Char(string="KRS", tracking=True, help="10 digits", index="btree_not_null")
 
     def init(self):
         super().init()
@@ -129,7 +135,7 @@ class ResPartner(models.Model):
             return None
         if operator in ("=", "=ilike", "=like") and fname == "vat":
             return (fname, "in", [digits, f"PL{digits}"])
-        if operator in ("=", "=ilike", "=like"):
+        if operator in ("=", "=ilike", "=like") or len(digits) == _ID_WHOLE_LENGTHS.get(fname):
             return (fname, "=", digits)
         return (fname, "ilike", digits)
 

@@ -4,6 +4,7 @@ from .common import KRS
 from .common import NIP
 from .common import PESEL
 from .common import REGON_9
+from .common import REGON_14
 from .common import CrmClientsCase
 
 
@@ -31,6 +32,23 @@ class TestSearchIds(CrmClientsCase):
         self.assertFinds([("regon", "ilike", "012-100-784")], self.client)
         self.assertFinds([("krs", "=", "0000-028-860")], self.client)
         self.assertFinds([("pesel", "ilike", "440514 01359")], self.person)
+
+    def test_a_whole_krs_or_pesel_is_looked_up_as_that_value(self):
+        """A KRS or PESEL typed whole (with its formatting) is looked up as that value,
+        through its btree index, not as a part of one through the trigram index (every
+        KRS shares the trigrams of its leading zeros). A part is still found as a part,
+        and a 9-digit REGON still finds the 14-digit REGONs of its local units."""
+        for fname, typed, digits in (("krs", "0000-028-860", KRS), ("pesel", "440514 01359", PESEL)):
+            sql = self.Partner._search([(fname, "ilike", typed)]).select()
+            self.assertIn(digits, sql.params, fname)
+            self.assertNotIn(f"%{digits}%", sql.params, fname)
+        self.assertFinds([("krs", "ilike", "0000-028-860")], self.client)
+        self.assertFinds([("krs", "like", "0000 028 860")], self.client)
+        self.assertFinds([("krs", "ilike", "028-860")], self.client)
+        self.assertFinds([("pesel", "ilike", "440514 01359")], self.person)
+        self.assertFinds([("pesel", "ilike", "4405-14")], self.person)
+        unit = self.create_client(name="Local unit", regon=REGON_14)
+        self.assertFinds([("regon", "ilike", f"{REGON_14[:3]}-{REGON_14[3:6]}-{REGON_14[6:9]}")], unit)
 
     def test_core_matches_are_kept(self):
         free = self.Partner.with_context(no_vat_validation=True).create({"name": "Free", "vat": "AB-12/34"})
@@ -157,6 +175,8 @@ class TestSearchIds(CrmClientsCase):
             self.assertNotIn("Seq Scan on res_partner", plan, f"{fname}:\n{plan}")
             if fname in ("phone", "mobile"):  # the number without separators, not its short groups
                 self.assertIn(f"res_partner_{fname}_partial_gin_idx", plan, plan)
+            if fname in ("pesel", "krs"):  # typed whole: that value, not a part of one
+                self.assertIn(f"res_partner__{fname}_index", plan, plan)
         # what the plans find
         self.assertEqual(self.Partner.search([("name", "ilike", "Bulk 42424")]).mapped("name"), ["Bulk 42424"])
         self.assertEqual(self.Partner.search([("email", "ilike", "Lined@Example.com")]), lined)
