@@ -11,7 +11,9 @@ from odoo import Command, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..models.res_partner_upsert import LANE_HOLD_MAX
 from ..models.res_partner_upsert import MAX_RECORDS
+from ..models.res_partner_upsert import _lane_hold
 from .common import CrmClientsCase
 
 
@@ -474,3 +476,14 @@ class TestUpsertNeverSwallowsConcurrency(CrmClientsCase):
         finally:
             other.rollback()
             other.close()
+
+
+@tagged("post_install", "-at_install")
+class TestLaneHoldSetting(CrmClientsCase):
+    def test_the_hold_is_a_whole_number_of_seconds_or_the_default(self):
+        """crm_clients.upsert_lane_hold as an administrator may type it: a whole number
+        of seconds from 1 to 86400 is taken, anything else reads as the default."""
+        for setting, hold in (("2", 2), (" 30 ", 30), ("86400", 86400), ("1", 1)):
+            self.assertEqual(_lane_hold(setting), hold, setting)
+        for setting in (None, False, "", "soon", "0", "-5", "1e3", "2.5", "86401", "90000"):
+            self.assertEqual(_lane_hold(setting), LANE_HOLD_MAX, setting)

@@ -236,13 +236,14 @@ def _pick(words, key, salt, sep=None):
 
 def _surname(key, feminine):
     """SQL: a surname (a common one for a quarter of the people, else one of the long
-    tail), feminine (-ska, -cka, -na) when ``feminine`` (SQL) is true."""
+    tail), made feminine when ``feminine`` (SQL) is true: -ski and -cki become -ska and
+    -cka, other endings stay as they are (an "-ny" surname is not made "-na")."""
     tail = " || ".join(
         _pick(words, key, salt)
         for words, salt in ((_SURNAME_HEADS, "h"), (_SURNAME_MIDDLES, "m"), (_SURNAME_ENDINGS, "e"))
     )
     masculine = f"CASE WHEN abs(hashtext(({key})::text || 'c')) % 4 = 0 THEN {_pick(_COMMON_SURNAMES, key, 's')} ELSE {tail} END"
-    return f"regexp_replace({masculine}, CASE WHEN {feminine} THEN '(sk|ck|n)i$' ELSE '^$' END, '\\1a')"
+    return f"regexp_replace({masculine}, CASE WHEN {feminine} THEN '(sk|ck)i$' ELSE '^$' END, '\\1a')"
 
 
 def _vary(cr, first, last):
